@@ -248,10 +248,21 @@ public final class RaftCore {
         Replication.startTransfer(this, leader, target);
     }
 
+    /**
+     * Whether a tablet copy ending at {@code lastIncluded} may replace this replica's log: only when it
+     * moves us forward past our commit index and our log does not already hold that entry. Entries after
+     * it that we hold may have been acknowledged and counted toward commit, so they must not be thrown
+     * away; the leader replicates to us normally from there. The driver asks before it installs anything.
+     */
+    public boolean acceptsTabletCopy(OpId lastIncluded) {
+        boolean alreadyHeld = lastIncluded.index() <= log.lastIndex()
+                && log.term(lastIncluded.index()) == lastIncluded.term();
+        return lastIncluded.index() > commitIndex && !alreadyHeld;
+    }
+
     private void onTabletCopyInstalled(OpId lastIncluded, ConfigAt copied) {
-        if (lastIncluded.index() <= commitIndex) {
-            return; // an older copy than what we already have committed: nothing to do
-        }
+        Check.state(acceptsTabletCopy(lastIncluded), "%s: a tablet copy up to %s was installed over a log that"
+                + " needs none (commit %s, last %s)", self, lastIncluded, commitIndex, log.lastOpId());
         log.resetTo(lastIncluded);
         commitIndex = lastIncluded.index();
         durableIndex = lastIncluded.index();
