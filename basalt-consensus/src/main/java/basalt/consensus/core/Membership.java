@@ -2,7 +2,6 @@ package basalt.consensus.core;
 
 import basalt.common.check.Check;
 import com.google.protobuf.ByteString;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -81,11 +80,11 @@ public record Membership(SortedSet<NodeId> voters, SortedSet<NodeId> learners) {
 
     /** A stable text form: "voters=a,b,c;learners=d". Used as the payload of CONFIG entries and on disk. */
     public ByteString encode() {
-        return ByteString.copyFrom(toString(), StandardCharsets.UTF_8);
+        return ByteString.copyFromUtf8(toString());
     }
 
     public static Membership decode(ByteString bytes) {
-        String text = bytes.toString(StandardCharsets.UTF_8);
+        String text = bytes.toStringUtf8();
         String[] parts = text.split(";", -1);
         Check.arg(parts.length == 2 && parts[0].startsWith("voters=") && parts[1].startsWith("learners="),
                 "malformed membership '%s'", text);

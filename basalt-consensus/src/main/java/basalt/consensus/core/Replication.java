@@ -80,6 +80,11 @@ final class Replication {
             maybeSendAppend(core, leader, response.from());
             return;
         }
+        if (progress.state == Progress.State.PROBE && response.rejectedPrevIndex() != progress.nextIndex - 1) {
+            // In PROBE only the answer to the current probe counts: a duplicate, or the answer to an earlier
+            // probe, would move nextIndex back once more per copy (etcd's MaybeDecrTo, section 5.3).
+            return;
+        }
         if (response.rejectedPrevIndex() <= progress.matchIndex || progress.state == Progress.State.TABLET_COPY) {
             // Stale (it answers an append sent before a later success), or the peer still waits for its
             // tablet copy, which the heartbeat asks for again now and then.
@@ -210,8 +215,11 @@ final class Replication {
     private static void heartbeat(RaftCore core, Leader leader, NodeId peer, Progress progress) {
         switch (progress.state) {
             case PROBE -> {
-                progress.probeSent = false;
-                maybeSendAppend(core, leader, peer);
+                if (progress.probeSent) {
+                    sendEmptyProbe(core, leader, peer, progress);
+                } else {
+                    maybeSendAppend(core, leader, peer);
+                }
             }
             case REPLICATE -> {
                 boolean outstanding = progress.nextIndex <= core.log.lastIndex() || !progress.inflightLastIndexes.isEmpty();
@@ -221,7 +229,7 @@ final class Replication {
                     progress.stalledHeartbeats = 0;
                     progress.nextIndex = progress.matchIndex + 1;
                     progress.becomeProbe();
-                    maybeSendAppend(core, leader, peer);
+                    sendEmptyProbe(core, leader, peer, progress);
                     return;
                 }
                 if (!stalled) {
@@ -244,6 +252,22 @@ final class Replication {
                 }
             }
         }
+    }
+
+    /**
+     * Asks again where the peer stands, without entries: the appends already sent may only be slow, and
+     * sending their entries again would exceed the in-flight bound (at most one probe's or
+     * maxInflightAppends' worth of entries unanswered). The answer moves the peer on as a probe's would.
+     */
+    private static void sendEmptyProbe(RaftCore core, Leader leader, NodeId peer, Progress progress) {
+        if (progress.nextIndex < core.log.firstIndex()) {
+            maybeSendAppend(core, leader, peer);
+            return;
+        }
+        long prevIndex = progress.nextIndex - 1;
+        core.ready.sendNow(new AppendRequest(core.self, peer, core.term, new OpId(core.log.term(prevIndex), prevIndex),
+                List.of(), core.commitIndex));
+        progress.probeSent = true;
     }
 
     private static boolean quorumRecentlyActive(RaftCore core, Leader leader) {
