@@ -16,6 +16,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -27,9 +28,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * <h2>Durability and group commit</h2>
  * {@link #append} writes to the page cache only. Durability comes from {@link #syncBlocking()} /
  * {@link #sync()} (or the {@code appendAndSync*} shortcuts). Group commit is leader/follower: a thread
- * that needs durability takes the sync mutex; if an fsync that ran while it waited already covered its
- * append, it returns at once; otherwise it becomes the leader, notes everything appended so far, runs ONE
- * {@code force(false)} and publishes the new {@link #durableIndex()}. Appends continue during an fsync,
+ * that needs durability either finds its append already covered, or waits for the running fsync, or (if
+ * none runs) becomes the leader: it notes everything appended so far, runs ONE {@code force(false)},
+ * publishes the new {@link #durableIndex()} and wakes every waiter at once. Appends continue during an fsync,
  * so N concurrent appenders share roughly one fsync per round. A lone appender does its own fsync on its
  * own thread, with no hand-off, so it runs at the raw fsync rate. A failed fsync fails the WAL for good
  * (after a failed fsync the page cache state is unknown), and every later call throws.
@@ -43,22 +44,28 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * segment, or a gap in indexes or terms. See {@link Recovery} for the full list.
  *
  * <h2>Locks</h2>
- * Order: {@code syncMutex} before {@code lock}. {@code lock} (read/write) guards the segment list and
- * every segment's fields; it is never held during a group-commit fsync. {@code syncMutex} is held for a
- * whole fsync, and by truncation, GC and reset so that no fsync races a file being cut or deleted.
+ * {@code lock} (read/write) guards the segment list and every segment's fields; it is never held during
+ * a group-commit fsync. The "sync slot" ({@code syncInProgress} under {@code syncStateLock}) is held by
+ * the one thread running an fsync, and by truncation, GC and reset, so that no fsync races a file being
+ * cut or deleted. Order: take the sync slot before {@code lock}; never wait for the slot holding
+ * {@code lock}.
  */
 public final class Wal implements Closeable {
     private final Path dir;
     private final WalOptions options;
-    private final ReentrantLock syncMutex = new ReentrantLock();
+    /** Guards {@code syncInProgress}; {@code syncDone} is signalled whenever an fsync or a truncation ends. */
+    private final ReentrantLock syncStateLock = new ReentrantLock();
+    private final Condition syncDone = syncStateLock.newCondition();
+    /** True while one thread runs an fsync (the group-commit leader) or truncates, GCs or resets. */
+    private boolean syncInProgress;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     /** Ordered by sequence; the last one is active. Guarded by {@code lock}. */
     private final List<Segment> segments;
     /** Counts appends and truncations; guarded by {@code lock}'s write side. */
     private long writeSequence;
-    /** The {@code writeSequence} covered by the last fsync. Written under {@code syncMutex}. */
+    /** The {@code writeSequence} covered by the last fsync. Written under {@code syncStateLock}. */
     private volatile long syncedSequence;
-    /** Every entry at or below it is durable. Written under {@code syncMutex}. */
+    /** Every entry at or below it is durable. Written by the sync-slot holder. */
     private volatile long durableIndex;
     private final AtomicLong fsyncCount = new AtomicLong();
     /** Set once by a failed fsync or write; every later call throws. */
@@ -324,21 +331,35 @@ public final class Wal implements Closeable {
     }
 
     /**
-     * The leader/follower group commit. Waiting on the mutex is bounded by at most two fsyncs: the one
-     * running when we arrive (which may not cover us) and the next one (which does).
+     * The leader/follower group commit. A caller whose append is not yet covered either becomes the
+     * leader (no fsync running) or waits for the running one; the leader wakes every waiter at once when
+     * it finishes, so followers leave in parallel rather than one by one through a mutex. The loop is
+     * bounded: each pass waits for one fsync to finish, and the second fsync that starts after our
+     * append covers it.
      */
     private void syncTo(long targetSequence) throws IOException {
         if (syncedSequence >= targetSequence) {
             return;
         }
-        syncMutex.lock();
+        syncStateLock.lock();
         try {
-            checkUsable();
-            if (syncedSequence >= targetSequence) {
-                return; // the leader before us covered our append
+            while (true) {
+                checkUsable();
+                if (syncedSequence >= targetSequence) {
+                    return; // a leader before us covered our append
+                }
+                if (!syncInProgress) {
+                    syncInProgress = true;
+                    break;
+                }
+                syncDone.awaitUninterruptibly();
             }
-            long coveredSequence;
-            long coveredIndex;
+        } finally {
+            syncStateLock.unlock();
+        }
+        long coveredSequence = syncedSequence;
+        long coveredIndex = durableIndex;
+        try {
             FileChannel channel;
             lock.readLock().lock();
             try {
@@ -348,18 +369,51 @@ public final class Wal implements Closeable {
             } finally {
                 lock.readLock().unlock();
             }
-            try {
-                // Earlier segments were fsynced when they were rolled, so the active one is all that is left.
-                channel.force(false);
-            } catch (IOException e) {
-                fail(e);
-                throw e;
-            }
+            // Earlier segments were fsynced when they were rolled, so the active one is all that is left.
+            channel.force(false);
             fsyncCount.incrementAndGet();
-            durableIndex = coveredIndex;
-            syncedSequence = coveredSequence;
+        } catch (IOException e) {
+            fail(e);
+            throw e;
         } finally {
-            syncMutex.unlock();
+            syncStateLock.lock();
+            try {
+                if (failure == null) {
+                    durableIndex = coveredIndex;
+                    syncedSequence = coveredSequence;
+                }
+                syncInProgress = false;
+                syncDone.signalAll();
+            } finally {
+                syncStateLock.unlock();
+            }
+        }
+    }
+
+    /**
+     * Waits until no fsync runs and keeps others from starting one, so truncation, GC and reset never
+     * cut or delete a file under an fsync. Pair with {@link #releaseSyncSlot()} in a finally block.
+     */
+    private void acquireSyncSlot() {
+        syncStateLock.lock();
+        try {
+            // Bounded: each pass waits for one running fsync to finish.
+            while (syncInProgress) {
+                syncDone.awaitUninterruptibly();
+            }
+            syncInProgress = true;
+        } finally {
+            syncStateLock.unlock();
+        }
+    }
+
+    private void releaseSyncSlot() {
+        syncStateLock.lock();
+        try {
+            syncInProgress = false;
+            syncDone.signalAll();
+        } finally {
+            syncStateLock.unlock();
         }
     }
 
@@ -370,7 +424,7 @@ public final class Wal implements Closeable {
      */
     public void truncateSuffix(long fromIndex) throws IOException {
         checkUsable();
-        syncMutex.lock();
+        acquireSyncSlot();
         lock.writeLock().lock();
         try {
             Check.arg(fromIndex >= segments.get(0).header.firstIndex(),
@@ -397,7 +451,7 @@ public final class Wal implements Closeable {
             throw e;
         } finally {
             lock.writeLock().unlock();
-            syncMutex.unlock();
+            releaseSyncSlot();
         }
     }
 
@@ -410,7 +464,7 @@ public final class Wal implements Closeable {
      */
     public int deleteSegmentsBelow(long anchorIndex) throws IOException {
         checkUsable();
-        syncMutex.lock();
+        acquireSyncSlot();
         lock.writeLock().lock();
         try {
             int deleted = 0;
@@ -427,7 +481,7 @@ public final class Wal implements Closeable {
             return deleted;
         } finally {
             lock.writeLock().unlock();
-            syncMutex.unlock();
+            releaseSyncSlot();
         }
     }
 
@@ -438,7 +492,7 @@ public final class Wal implements Closeable {
      */
     public void resetTo(OpId snapshotOpId) throws IOException {
         checkUsable();
-        syncMutex.lock();
+        acquireSyncSlot();
         lock.writeLock().lock();
         try {
             long sequence = active().header.sequence() + 1;
@@ -459,7 +513,7 @@ public final class Wal implements Closeable {
             throw e;
         } finally {
             lock.writeLock().unlock();
-            syncMutex.unlock();
+            releaseSyncSlot();
         }
     }
 
