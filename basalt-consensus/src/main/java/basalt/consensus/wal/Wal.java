@@ -11,13 +11,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
@@ -28,9 +30,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * <h2>Durability and group commit</h2>
  * {@link #append} writes to the page cache only. Durability comes from {@link #syncBlocking()} /
  * {@link #sync()} (or the {@code appendAndSync*} shortcuts). Group commit is leader/follower: a thread
- * that needs durability either finds its append already covered, or waits for the running fsync, or (if
- * none runs) becomes the leader: it notes everything appended so far, runs ONE {@code force(false)},
- * publishes the new {@link #durableIndex()} and wakes every waiter at once. Appends continue during an fsync,
+ * that needs durability either finds its append already covered, or parks until the running fsync ends,
+ * or (if none runs) becomes the leader: it notes everything appended so far, runs ONE
+ * {@code force(false)}, publishes the new {@link #durableIndex()} and unparks every waiter at once. Appends continue during an fsync,
  * so N concurrent appenders share roughly one fsync per round. A lone appender does its own fsync on its
  * own thread, with no hand-off, so it runs at the raw fsync rate. A failed fsync fails the WAL for good
  * (after a failed fsync the page cache state is unknown), and every later call throws.
@@ -45,7 +47,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *
  * <h2>Locks</h2>
  * {@code lock} (read/write) guards the segment list and every segment's fields; it is never held during
- * a group-commit fsync. The "sync slot" ({@code syncInProgress} under {@code syncStateLock}) is held by
+ * a group-commit fsync. The "sync slot" ({@code syncSlotHeld}) is held by
  * the one thread running an fsync, and by truncation, GC and reset, so that no fsync races a file being
  * cut or deleted. Order: take the sync slot before {@code lock}; never wait for the slot holding
  * {@code lock}.
@@ -53,17 +55,24 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 public final class Wal implements Closeable {
     private final Path dir;
     private final WalOptions options;
-    /** Guards {@code syncInProgress}; {@code syncDone} is signalled whenever an fsync or a truncation ends. */
-    private final ReentrantLock syncStateLock = new ReentrantLock();
-    private final Condition syncDone = syncStateLock.newCondition();
-    /** True while one thread runs an fsync (the group-commit leader) or truncates, GCs or resets. */
-    private boolean syncInProgress;
+    /** The longest a group-commit leader waits for more appends to join its fsync. */
+    private static final long MAX_GATHER_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    /** A safety net on one park; wake-ups normally come from {@link #releaseSyncSlot()}. */
+    private static final long MAX_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    /** The sync slot: held by the one thread running an fsync (the group-commit leader) or truncating, GCing or resetting. */
+    private final AtomicBoolean syncSlotHeld = new AtomicBoolean();
+    /** Threads parked until the sync slot is released, with the write sequence each needs durable. */
+    private final Map<Thread, Long> syncWaiters = new ConcurrentHashMap<>();
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     /** Ordered by sequence; the last one is active. Guarded by {@code lock}. */
     private final List<Segment> segments;
-    /** Counts appends and truncations; guarded by {@code lock}'s write side. */
-    private long writeSequence;
-    /** The {@code writeSequence} covered by the last fsync. Written under {@code syncStateLock}. */
+    /** Counts appends and truncations; written under {@code lock}'s write side, read by the sync leader too. */
+    private volatile long writeSequence;
+    /** Appends the recent fsyncs covered (grows at once, decays by one per fsync). Sync-slot holder only. */
+    private long expectedBatchAppends;
+    /** A moving average of fsync durations, to bound how long a leader gathers. Sync-slot holder only. */
+    private long fsyncNanosAverage;
+    /** The {@code writeSequence} covered by the last fsync. Written by the sync-slot holder. */
     private volatile long syncedSequence;
     /** Every entry at or below it is durable. Written by the sync-slot holder. */
     private volatile long durableIndex;
@@ -332,61 +341,95 @@ public final class Wal implements Closeable {
 
     /**
      * The leader/follower group commit. A caller whose append is not yet covered either becomes the
-     * leader (no fsync running) or waits for the running one; the leader wakes every waiter at once when
-     * it finishes, so followers leave in parallel rather than one by one through a mutex. The loop is
-     * bounded: each pass waits for one fsync to finish, and the second fsync that starts after our
-     * append covers it.
+     * leader (a CAS on {@code syncSlotHeld}, no lock) or parks until the running fsync ends. The leader
+     * unparks every waiter directly when it finishes, so they wake in parallel (a condition variable
+     * would hand its lock from waiter to waiter, one scheduler wake-up at a time, which on this VM takes
+     * longer than the fsync) and the first uncovered one to run becomes the next leader. The loop is
+     * bounded: each pass waits for one fsync, and the second fsync that starts after our append covers
+     * it.
      */
     private void syncTo(long targetSequence) throws IOException {
-        if (syncedSequence >= targetSequence) {
-            return;
-        }
-        syncStateLock.lock();
-        try {
-            while (true) {
-                checkUsable();
+        // Bounded: see above; parkNanos also bounds a single wait in case of a bug in the wake-up.
+        while (syncedSequence < targetSequence) {
+            checkUsable();
+            if (!tryAcquireSyncSlot()) {
+                awaitSyncSlotRelease(targetSequence);
+                continue;
+            }
+            try {
                 if (syncedSequence >= targetSequence) {
                     return; // a leader before us covered our append
                 }
-                if (!syncInProgress) {
-                    syncInProgress = true;
-                    break;
+                maybeGatherStragglers();
+                long coveredSequence;
+                long coveredIndex;
+                FileChannel channel;
+                lock.readLock().lock();
+                try {
+                    coveredSequence = writeSequence;
+                    coveredIndex = active().lastIndex;
+                    channel = active().channel;
+                } finally {
+                    lock.readLock().unlock();
                 }
-                syncDone.awaitUninterruptibly();
+                long fsyncStartNanos = System.nanoTime();
+                try {
+                    // Earlier segments were fsynced when they were rolled, so the active one is all that is left.
+                    channel.force(false);
+                } catch (IOException e) {
+                    fail(e);
+                    throw e;
+                }
+                fsyncCount.incrementAndGet();
+                fsyncNanosAverage += (System.nanoTime() - fsyncStartNanos - fsyncNanosAverage) / 8;
+                long batchAppends = coveredSequence - syncedSequence;
+                // Grow at once, decay by one per fsync: a lone appender is back to "no gathering" quickly.
+                expectedBatchAppends = batchAppends >= expectedBatchAppends ? batchAppends : expectedBatchAppends - 1;
+                durableIndex = coveredIndex;
+                syncedSequence = coveredSequence;
+            } finally {
+                releaseSyncSlot();
             }
-        } finally {
-            syncStateLock.unlock();
         }
-        long coveredSequence = syncedSequence;
-        long coveredIndex = durableIndex;
+    }
+
+    /**
+     * With fsyncs running back to back, an appender that just missed one waits for all of the next, so
+     * without help a batch holds only about half the appenders. When recent fsyncs covered several
+     * appends, the appenders woken by the previous fsync are about to append again; the new leader
+     * yields the CPU for them, until as many appends as the last batch are in or a fraction of an fsync
+     * has passed. A lone appender sees batches of one and never waits, so it runs at the raw fsync rate.
+     * Caller holds the sync slot.
+     */
+    private void maybeGatherStragglers() {
+        if (expectedBatchAppends <= 1) {
+            return;
+        }
+        long deadlineNanos = System.nanoTime() + Math.min(fsyncNanosAverage / 2, MAX_GATHER_NANOS);
+        // Bounded by the deadline.
+        while (writeSequence - syncedSequence < expectedBatchAppends && System.nanoTime() < deadlineNanos) {
+            Thread.yield();
+        }
+    }
+
+    private boolean tryAcquireSyncSlot() {
+        return !syncSlotHeld.get() && syncSlotHeld.compareAndSet(false, true);
+    }
+
+    /**
+     * Parks until the sync slot is released (or {@code targetSequence} is durable). The waiter registers
+     * before it re-checks, and the holder clears the slot before it unparks registered waiters, so a
+     * release can never fall between the check and the park unseen.
+     */
+    private void awaitSyncSlotRelease(long targetSequence) {
+        Thread self = Thread.currentThread();
+        syncWaiters.put(self, targetSequence);
         try {
-            FileChannel channel;
-            lock.readLock().lock();
-            try {
-                coveredSequence = writeSequence;
-                coveredIndex = active().lastIndex;
-                channel = active().channel;
-            } finally {
-                lock.readLock().unlock();
+            if (syncSlotHeld.get() && syncedSequence < targetSequence) {
+                LockSupport.parkNanos(this, MAX_PARK_NANOS);
             }
-            // Earlier segments were fsynced when they were rolled, so the active one is all that is left.
-            channel.force(false);
-            fsyncCount.incrementAndGet();
-        } catch (IOException e) {
-            fail(e);
-            throw e;
         } finally {
-            syncStateLock.lock();
-            try {
-                if (failure == null) {
-                    durableIndex = coveredIndex;
-                    syncedSequence = coveredSequence;
-                }
-                syncInProgress = false;
-                syncDone.signalAll();
-            } finally {
-                syncStateLock.unlock();
-            }
+            syncWaiters.remove(self);
         }
     }
 
@@ -395,25 +438,29 @@ public final class Wal implements Closeable {
      * cut or delete a file under an fsync. Pair with {@link #releaseSyncSlot()} in a finally block.
      */
     private void acquireSyncSlot() {
-        syncStateLock.lock();
-        try {
-            // Bounded: each pass waits for one running fsync to finish.
-            while (syncInProgress) {
-                syncDone.awaitUninterruptibly();
-            }
-            syncInProgress = true;
-        } finally {
-            syncStateLock.unlock();
+        // Bounded: each pass waits for the current holder (one fsync or one truncation) to finish.
+        while (!tryAcquireSyncSlot()) {
+            awaitSyncSlotRelease(Long.MAX_VALUE);
         }
     }
 
+    /**
+     * Frees the slot and wakes the waiters the last fsync covered, plus ONE that it did not cover, to
+     * lead the next fsync (or to take the slot for a truncation). Waking every uncovered waiter would
+     * only send all but one back to sleep: two scheduler wake-ups per append instead of one.
+     */
     private void releaseSyncSlot() {
-        syncStateLock.lock();
-        try {
-            syncInProgress = false;
-            syncDone.signalAll();
-        } finally {
-            syncStateLock.unlock();
+        syncSlotHeld.set(false);
+        long covered = syncedSequence;
+        boolean wokeNextLeader = false;
+        // Bounded by the number of registered waiters (at most the threads using this WAL).
+        for (Map.Entry<Thread, Long> waiter : syncWaiters.entrySet()) {
+            if (waiter.getValue() <= covered) {
+                LockSupport.unpark(waiter.getKey());
+            } else if (!wokeNextLeader) {
+                wokeNextLeader = true;
+                LockSupport.unpark(waiter.getKey());
+            }
         }
     }
 
