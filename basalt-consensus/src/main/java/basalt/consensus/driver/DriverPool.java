@@ -1,0 +1,68 @@
+package basalt.consensus.driver;
+
+import basalt.common.check.Check;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The threads every group on a server shares: a small worker pool that runs groups' serial task queues,
+ * and one timer that ticks every registered group each {@code tickMs}. A tablet server hosts thousands
+ * of groups on 2 cores, so no group owns a thread.
+ */
+public final class DriverPool implements AutoCloseable {
+    private final ExecutorService workers;
+    private final ScheduledExecutorService timer;
+    private final CopyOnWriteArrayList<GroupDriver> groups = new CopyOnWriteArrayList<>();
+    private final long tickMs;
+
+    public DriverPool(int workerThreads, long tickMs) {
+        Check.arg(workerThreads >= 1, "workerThreads %s must be >= 1", workerThreads);
+        Check.arg(tickMs >= 1, "tickMs %s must be >= 1", tickMs);
+        this.tickMs = tickMs;
+        this.workers = Executors.newFixedThreadPool(workerThreads, daemonThreads("raft-worker"));
+        this.timer = Executors.newSingleThreadScheduledExecutor(daemonThreads("raft-ticker"));
+        timer.scheduleAtFixedRate(this::tickAll, tickMs, tickMs, TimeUnit.MILLISECONDS);
+    }
+
+    public long tickMs() {
+        return tickMs;
+    }
+
+    ExecutorService workers() {
+        return workers;
+    }
+
+    void register(GroupDriver group) {
+        groups.add(group);
+    }
+
+    void unregister(GroupDriver group) {
+        groups.remove(group);
+    }
+
+    private void tickAll() {
+        for (GroupDriver group : groups) {
+            group.tick();
+        }
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+        workers.shutdownNow();
+    }
+
+    private static ThreadFactory daemonThreads(String prefix) {
+        AtomicInteger count = new AtomicInteger();
+        return runnable -> {
+            Thread thread = new Thread(runnable, prefix + "-" + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+}

@@ -1,0 +1,272 @@
+package basalt.consensus.driver;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import basalt.consensus.core.Membership;
+import basalt.consensus.core.MembershipChange;
+import basalt.consensus.core.NodeId;
+import basalt.consensus.core.OpId;
+import basalt.consensus.core.RaftConfig;
+import basalt.consensus.wal.WalOptions;
+import com.google.protobuf.ByteString;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The driver on real WALs and metadata files, with groups talking over the in-memory network: elections,
+ * replication, restarts from disk, WAL GC with tablet copy, the bounded log cache and refusal to start
+ * without metadata. Waits are conditions with deadlines, never sleeps.
+ */
+class GroupDriverTest {
+    private static final Duration DEADLINE = Duration.ofSeconds(20);
+    private static final String GROUP = "tablet-1";
+
+    @TempDir
+    Path dir;
+
+    private final DriverPool pool = new DriverPool(2, 10);
+    private final InMemoryNetwork network = new InMemoryNetwork();
+    private final Map<NodeId, KeyValueStateMachine.Disk> disks = new TreeMap<>();
+    private final Map<NodeId, KeyValueStateMachine> stateMachines = new TreeMap<>();
+    private final Map<NodeId, GroupDriver> replicas = new TreeMap<>();
+
+    @AfterEach
+    void closeAll() {
+        replicas.values().forEach(GroupDriver::close);
+        pool.close();
+    }
+
+    /** Goal: three replicas elect one leader and apply the same proposals in the same order. */
+    @Test
+    void threeReplicasReplicateProposals() throws Exception {
+        List<NodeId> ids = startGroup(3, WalOptions.defaults(), GroupOptions.DEFAULT_LOG_CACHE_BYTES_MAX);
+        GroupDriver leader = awaitLeader();
+        List<CompletableFuture<Object>> results = new ArrayList<>();
+        for (int i = 0; i < 500; i++) {
+            results.add(leader.propose(ByteString.copyFromUtf8("k" + (i % 10) + "=v" + i)));
+        }
+        CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).get(20, TimeUnit.SECONDS);
+        long commit = leader.status().commitIndex();
+        for (NodeId id : ids) {
+            await(() -> replicas.get(id).status().appliedIndex() >= commit, id + " applies up to " + commit);
+        }
+        assertThat(stateMachines.get(ids.get(1)).values()).isEqualTo(stateMachines.get(ids.get(0)).values())
+                .isEqualTo(stateMachines.get(ids.get(2)).values()).containsEntry("k9", "v499");
+    }
+
+    /**
+     * Goal: a crashed leader is replaced, writes continue, and the old leader restarts from its WAL and
+     * metadata and catches up to the same state.
+     */
+    @Test
+    void leaderCrashThenRestartCatchesUp() throws Exception {
+        List<NodeId> ids = startGroup(3, WalOptions.defaults(), GroupOptions.DEFAULT_LOG_CACHE_BYTES_MAX);
+        GroupDriver first = awaitLeader();
+        first.propose(ByteString.copyFromUtf8("a=1")).get(10, TimeUnit.SECONDS);
+        NodeId firstId = first.self();
+        crash(firstId);
+
+        GroupDriver second = awaitLeader();
+        assertThat(second.self()).isNotEqualTo(firstId);
+        second.propose(ByteString.copyFromUtf8("b=2")).get(10, TimeUnit.SECONDS);
+
+        start(firstId, Membership.ofVoters(ids), WalOptions.defaults(), GroupOptions.DEFAULT_LOG_CACHE_BYTES_MAX);
+        long commit = second.status().commitIndex();
+        await(() -> replicas.get(firstId).status().appliedIndex() >= commit, "the restarted replica catches up");
+        assertThat(stateMachines.get(firstId).values()).containsEntry("a", "1").containsEntry("b", "2");
+    }
+
+    /**
+     * Goal: a follower that was away while the leader's WAL was collected past its position gets a tablet
+     * copy, then the log after it; the leader's log cache stays within its bound meanwhile.
+     */
+    @Test
+    void followerBehindCollectedWalGetsTabletCopy() throws Exception {
+        WalOptions smallSegments = WalOptions.defaults().withSegmentSizeBytes(4096);
+        long cacheBound = 16 * 1024;
+        List<NodeId> ids = startGroup(3, smallSegments, cacheBound);
+        GroupDriver leader = awaitLeader();
+        NodeId lagging = ids.stream().filter(id -> !id.equals(leader.self())).findFirst().orElseThrow();
+        for (NodeId other : ids) {
+            network.cut(other, lagging);
+            network.cut(lagging, other);
+        }
+        List<CompletableFuture<Object>> results = new ArrayList<>();
+        for (int i = 0; i < 2000; i++) {
+            results.add(leader.propose(ByteString.copyFromUtf8("key" + i + "=" + "x".repeat(64))));
+        }
+        CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+        assertThat(leader.status().logCacheBytesUsed()).as("the leader's log cache stays bounded")
+                .isLessThanOrEqualTo(cacheBound + 1024);
+        for (NodeId id : ids) {
+            if (!id.equals(lagging)) {
+                stateMachines.get(id).flush();
+            }
+        }
+        await(() -> leader.status().walFirstIndex() > 1000, "the leader's WAL is collected below its state machine");
+
+        network.healAll();
+        long commit = leader.status().commitIndex();
+        await(() -> replicas.get(lagging).status().appliedIndex() >= commit, "the lagging follower catches up");
+        assertThat(stateMachines.get(lagging).values()).isEqualTo(stateMachines.get(leader.self()).values());
+        assertThat(replicas.get(lagging).status().walFirstIndex()).as("it started from a tablet copy").isGreaterThan(1);
+    }
+
+    /** Goal: a single replica restarts from its WAL and replays what its state machine had not flushed. */
+    @Test
+    void restartReplaysTheWalBeyondTheDurablePoint() throws Exception {
+        NodeId only = NodeId.of("solo");
+        start(only, Membership.ofVoters(only), WalOptions.defaults(), GroupOptions.DEFAULT_LOG_CACHE_BYTES_MAX);
+        GroupDriver leader = awaitLeader();
+        for (int i = 0; i < 50; i++) {
+            leader.propose(ByteString.copyFromUtf8("k" + i + "=" + i)).get(10, TimeUnit.SECONDS);
+        }
+        stateMachines.get(only).flush();
+        leader.propose(ByteString.copyFromUtf8("after=flush")).get(10, TimeUnit.SECONDS);
+        crash(only);
+
+        start(only, Membership.ofVoters(only), WalOptions.defaults(), GroupOptions.DEFAULT_LOG_CACHE_BYTES_MAX);
+        await(() -> "after".equals(firstKey(stateMachines.get(only).values(), "after")), "the WAL is replayed");
+        assertThat(stateMachines.get(only).values()).hasSize(51);
+    }
+
+    /** Goal: a replica whose WAL has data but whose consensus metadata is gone refuses to start. */
+    @Test
+    void missingMetadataNextToWalIsRefused() throws Exception {
+        NodeId only = NodeId.of("solo");
+        start(only, Membership.ofVoters(only), WalOptions.defaults(), GroupOptions.DEFAULT_LOG_CACHE_BYTES_MAX);
+        awaitLeader().propose(ByteString.copyFromUtf8("a=1")).get(10, TimeUnit.SECONDS);
+        crash(only);
+        Path metadata = dir.resolve(only.value()).resolve("consensus-meta");
+        Files.delete(metadata);
+        assertThatThrownBy(() -> start(only, Membership.ofVoters(only), WalOptions.defaults(),
+                GroupOptions.DEFAULT_LOG_CACHE_BYTES_MAX))
+                .isInstanceOf(IOException.class).hasMessageContaining(metadata.toString());
+    }
+
+    /** Goal: a learner joins, catches up, is promoted, and a voter is removed, all while writes go on. */
+    @Test
+    void membershipChangeOnline() throws Exception {
+        List<NodeId> ids = startGroup(3, WalOptions.defaults(), GroupOptions.DEFAULT_LOG_CACHE_BYTES_MAX);
+        GroupDriver leader = awaitLeader();
+        leader.propose(ByteString.copyFromUtf8("a=1")).get(10, TimeUnit.SECONDS);
+        NodeId newcomer = NodeId.of("n4");
+        start(newcomer, Membership.ofVoters(List.of()), WalOptions.defaults(), GroupOptions.DEFAULT_LOG_CACHE_BYTES_MAX);
+        leader.changeMembership(new MembershipChange.AddLearner(newcomer)).get(10, TimeUnit.SECONDS);
+        long commit = leader.status().commitIndex();
+        await(() -> replicas.get(newcomer).status().appliedIndex() >= commit, "the learner catches up");
+        leader.changeMembership(new MembershipChange.PromoteLearner(newcomer)).get(10, TimeUnit.SECONDS);
+        NodeId leaving = ids.stream().filter(id -> !id.equals(leader.self())).findFirst().orElseThrow();
+        leader.changeMembership(new MembershipChange.RemoveMember(leaving)).get(10, TimeUnit.SECONDS);
+        leader.propose(ByteString.copyFromUtf8("b=2")).get(10, TimeUnit.SECONDS);
+        assertThat(leader.status().membership().voters()).contains(newcomer).doesNotContain(leaving).hasSize(3);
+        await(() -> "2".equals(stateMachines.get(newcomer).values().get("b")), "the new voter applies new writes");
+    }
+
+    /** Goal: leadership moves to the chosen replica on request (graceful restarts). */
+    @Test
+    void leadershipTransferMovesTheLeader() throws Exception {
+        List<NodeId> ids = startGroup(3, WalOptions.defaults(), GroupOptions.DEFAULT_LOG_CACHE_BYTES_MAX);
+        GroupDriver leader = awaitLeader();
+        leader.propose(ByteString.copyFromUtf8("a=1")).get(10, TimeUnit.SECONDS);
+        NodeId target = ids.stream().filter(id -> !id.equals(leader.self())).findFirst().orElseThrow();
+        leader.transferLeadership(target);
+        await(() -> replicas.get(target).status().leaderReady(), target + " leads");
+        replicas.get(target).propose(ByteString.copyFromUtf8("b=2")).get(10, TimeUnit.SECONDS);
+    }
+
+    /** Goal: a proposal to a follower is refused at once with a hint naming the leader. */
+    @Test
+    void followerRefusesProposalsWithLeaderHint() throws Exception {
+        startGroup(3, WalOptions.defaults(), GroupOptions.DEFAULT_LOG_CACHE_BYTES_MAX);
+        GroupDriver leader = awaitLeader();
+        leader.propose(ByteString.copyFromUtf8("a=1")).get(10, TimeUnit.SECONDS);
+        GroupDriver follower = replicas.values().stream().filter(r -> r != leader).findFirst().orElseThrow();
+        await(() -> follower.status().leaderHint().equals(Optional.of(leader.self())), "the follower knows the leader");
+        assertThatThrownBy(() -> follower.propose(ByteString.copyFromUtf8("b=2")).get(10, TimeUnit.SECONDS))
+                .isInstanceOf(ExecutionException.class)
+                .cause().isInstanceOf(ProposalRefusedException.class)
+                .satisfies(e -> assertThat(((ProposalRefusedException) e).leaderHint()).contains(leader.self()));
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private List<NodeId> startGroup(int voters, WalOptions walOptions, long cacheBytes) throws IOException {
+        List<NodeId> ids = new ArrayList<>();
+        for (int i = 1; i <= voters; i++) {
+            ids.add(NodeId.of("n" + i));
+        }
+        for (NodeId id : ids) {
+            start(id, Membership.ofVoters(ids), walOptions, cacheBytes);
+        }
+        return ids;
+    }
+
+    private void start(NodeId id, Membership membership, WalOptions walOptions, long cacheBytes) throws IOException {
+        KeyValueStateMachine.Disk disk = disks.computeIfAbsent(id, ignored -> new KeyValueStateMachine.Disk());
+        KeyValueStateMachine stateMachine = new KeyValueStateMachine(disk);
+        GroupOptions options = GroupOptions.defaults(GROUP, id, dir.resolve(id.value()), membership)
+                .withRaft(RaftConfig.DEFAULT.withElectionTimeoutTicks(10))
+                .withWal(walOptions).withLogCacheBytesMax(cacheBytes).withGcEveryTicks(5);
+        GroupDriver driver = GroupDriver.open(options, stateMachine, network.transportFor(GROUP), pool);
+        network.register(driver);
+        replicas.put(id, driver);
+        stateMachines.put(id, stateMachine);
+    }
+
+    /** Stops a replica as a crash would, as far as one process can: no flush of its state machine. */
+    private void crash(NodeId id) {
+        GroupDriver driver = replicas.remove(id);
+        network.unregister(driver);
+        driver.close();
+    }
+
+    private GroupDriver awaitLeader() {
+        GroupDriver[] leader = new GroupDriver[1];
+        await(() -> {
+            for (GroupDriver replica : replicas.values()) {
+                if (replica.status().leaderReady()) {
+                    leader[0] = replica;
+                    return true;
+                }
+            }
+            return false;
+        }, "a leader is elected and ready");
+        return leader[0];
+    }
+
+    private static String firstKey(Map<String, String> values, String key) {
+        return values.containsKey(key) ? key : null;
+    }
+
+    private static void await(BooleanSupplier condition, String what) {
+        long deadline = System.nanoTime() + DEADLINE.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out after " + DEADLINE + " waiting until " + what);
+            }
+            Thread.onSpinWait();
+            try {
+                Thread.sleep(5); // polling interval of a condition wait, not a sleep-and-hope
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted waiting until " + what);
+            }
+        }
+    }
+}
