@@ -61,12 +61,11 @@ class GroupDriverTest {
             results.add(leader.propose(ByteString.copyFromUtf8("k" + (i % 10) + "=v" + i)));
         }
         CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).get(20, TimeUnit.SECONDS);
-        long commit = leader.status().commitIndex();
+        Map<String, String> expected = stateMachines.get(leader.self()).values();
+        assertThat(expected).hasSize(10).containsEntry("k9", "v499");
         for (NodeId id : ids) {
-            await(() -> replicas.get(id).status().appliedIndex() >= commit, id + " applies up to " + commit);
+            await(() -> stateMachines.get(id).values().equals(expected), id + " holds the leader's state");
         }
-        assertThat(stateMachines.get(ids.get(1)).values()).isEqualTo(stateMachines.get(ids.get(0)).values())
-                .isEqualTo(stateMachines.get(ids.get(2)).values()).containsEntry("k9", "v499");
     }
 
     /**
@@ -86,9 +85,8 @@ class GroupDriverTest {
         second.propose(ByteString.copyFromUtf8("b=2")).get(10, TimeUnit.SECONDS);
 
         start(firstId, Membership.ofVoters(ids), WalOptions.defaults(), GroupOptions.DEFAULT_LOG_CACHE_BYTES_MAX);
-        long commit = second.status().commitIndex();
-        await(() -> replicas.get(firstId).status().appliedIndex() >= commit, "the restarted replica catches up");
-        assertThat(stateMachines.get(firstId).values()).containsEntry("a", "1").containsEntry("b", "2");
+        await(() -> stateMachines.get(firstId).values().equals(Map.of("a", "1", "b", "2")),
+                "the restarted replica catches up");
     }
 
     /**
@@ -111,8 +109,8 @@ class GroupDriverTest {
             results.add(leader.propose(ByteString.copyFromUtf8("key" + i + "=" + "x".repeat(64))));
         }
         CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
-        assertThat(leader.status().logCacheBytesUsed()).as("the leader's log cache stays bounded")
-                .isLessThanOrEqualTo(cacheBound + 1024);
+        // Entries leave the cache once durable; the bound holds once the last fsync is reported.
+        await(() -> leader.status().logCacheBytesUsed() <= cacheBound, "the leader's log cache is back within its bound");
         for (NodeId id : ids) {
             if (!id.equals(lagging)) {
                 stateMachines.get(id).flush();
@@ -121,10 +119,11 @@ class GroupDriverTest {
         await(() -> leader.status().walFirstIndex() > 1000, "the leader's WAL is collected below its state machine");
 
         network.healAll();
-        long commit = leader.status().commitIndex();
-        await(() -> replicas.get(lagging).status().appliedIndex() >= commit, "the lagging follower catches up");
-        assertThat(stateMachines.get(lagging).values()).isEqualTo(stateMachines.get(leader.self()).values());
-        assertThat(replicas.get(lagging).status().walFirstIndex()).as("it started from a tablet copy").isGreaterThan(1);
+        Map<String, String> expected = stateMachines.get(leader.self()).values();
+        assertThat(expected).hasSize(2000);
+        await(() -> stateMachines.get(lagging).values().equals(expected), "the lagging follower catches up");
+        // Its state came whole from a tablet copy, after which its WAL restarts past the copy.
+        await(() -> replicas.get(lagging).status().walFirstIndex() > 1000, "the lagging follower's WAL restarts after a tablet copy");
     }
 
     /** Goal: a single replica restarts from its WAL and replays what its state machine had not flushed. */
@@ -168,8 +167,7 @@ class GroupDriverTest {
         NodeId newcomer = NodeId.of("n4");
         start(newcomer, Membership.ofVoters(List.of()), WalOptions.defaults(), GroupOptions.DEFAULT_LOG_CACHE_BYTES_MAX);
         leader.changeMembership(new MembershipChange.AddLearner(newcomer)).get(10, TimeUnit.SECONDS);
-        long commit = leader.status().commitIndex();
-        await(() -> replicas.get(newcomer).status().appliedIndex() >= commit, "the learner catches up");
+        await(() -> "1".equals(stateMachines.get(newcomer).values().get("a")), "the learner catches up");
         leader.changeMembership(new MembershipChange.PromoteLearner(newcomer)).get(10, TimeUnit.SECONDS);
         NodeId leaving = ids.stream().filter(id -> !id.equals(leader.self())).findFirst().orElseThrow();
         leader.changeMembership(new MembershipChange.RemoveMember(leaving)).get(10, TimeUnit.SECONDS);

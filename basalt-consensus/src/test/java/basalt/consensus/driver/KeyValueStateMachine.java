@@ -30,7 +30,7 @@ final class KeyValueStateMachine implements StateMachine {
     }
 
     @Override
-    public Object apply(Entry entry) {
+    public synchronized Object apply(Entry entry) {
         lastApplied = entry.opId();
         if (entry.type() != EntryType.NORMAL) {
             return null;
@@ -50,20 +50,20 @@ final class KeyValueStateMachine implements StateMachine {
     }
 
     /** Makes the current state durable, which lets the WAL below it be collected. */
-    void flush() {
+    synchronized void flush() {
         disk.values = Map.copyOf(values);
         disk.flushedUpTo = lastApplied;
     }
 
     @Override
-    public ByteString snapshot() {
+    public synchronized ByteString snapshot() {
         StringBuilder text = new StringBuilder();
         values.forEach((key, value) -> text.append(key).append('=').append(value).append('\n'));
         return ByteString.copyFromUtf8(text.toString());
     }
 
     @Override
-    public void install(ByteString snapshot, OpId lastIncluded) {
+    public synchronized void install(ByteString snapshot, OpId lastIncluded) {
         values.clear();
         for (String line : snapshot.toStringUtf8().split("\n")) {
             if (!line.isEmpty()) {
