@@ -31,6 +31,10 @@ final class SimNetwork {
         cutLinks.add(from + ">" + to);
     }
 
+    void restore(NodeId from, NodeId to) {
+        cutLinks.remove(from + ">" + to);
+    }
+
     boolean isCut(NodeId from, NodeId to) {
         return cutLinks.contains(from + ">" + to);
     }

@@ -260,6 +260,76 @@ public final class Simulation {
         return false;
     }
 
+    // ---------------------------------------------------------------- directed scenarios
+
+    /**
+     * A simulation for a directed scenario: no background clients and no nemesis; the test drives the
+     * faults itself through the methods below. Every invariant still runs after every event.
+     */
+    public static Simulation directed(long seed, int voters, CoreFactory coreFactory, long maxAppendBytes) {
+        FaultPlan calm = FaultPlan.calm();
+        FaultPlan plan = new FaultPlan(0, 0, calm.maxDelayUnits(), calm.maxSyncUnits(), 0, 0, 0, false, false,
+                false, calm.nemesisPeriodTicks(), maxAppendBytes, 0);
+        Simulation simulation = new Simulation(seed, voters, plan, coreFactory);
+        simulation.clientsRunning = false;
+        simulation.nemesisRunning = false;
+        return simulation;
+    }
+
+    /** Runs until {@code condition} holds, at most {@code maxTicks}; returns whether it held. */
+    public boolean runUntil(java.util.function.BooleanSupplier condition, long maxTicks) {
+        return condition.getAsBoolean() || runUntil(now + maxTicks * TICK_UNITS, condition);
+    }
+
+    public boolean isLeader(String id) {
+        SimNode node = nodes.get(NodeId.of(id));
+        return node.up && node.core.isLeaderReady();
+    }
+
+    /** Leads, ready or not (a leader whose no-op has not committed yet). */
+    public boolean isLeaderAnyState(String id) {
+        SimNode node = nodes.get(NodeId.of(id));
+        return node.up && node.core.isLeader();
+    }
+
+    public long commitIndex(String id) {
+        return nodes.get(NodeId.of(id)).core.commitIndex();
+    }
+
+    public long lastIndex(String id) {
+        return nodes.get(NodeId.of(id)).log.lastIndex();
+    }
+
+    /** Cuts every link to and from {@code id}. */
+    public void isolate(String id) {
+        for (NodeId other : nodes.keySet()) {
+            if (!other.value().equals(id)) {
+                network.cut(NodeId.of(id), other);
+                network.cut(other, NodeId.of(id));
+            }
+        }
+    }
+
+    /** Restores the links between {@code a} and {@code b}, both ways. */
+    public void connect(String a, String b) {
+        network.restore(NodeId.of(a), NodeId.of(b));
+        network.restore(NodeId.of(b), NodeId.of(a));
+    }
+
+    public void crashNode(String id) {
+        crash(nodes.get(NodeId.of(id)));
+    }
+
+    /** Proposes a write of {@code key} at {@code id}, as a client that does not wait would. */
+    public void proposeWrite(String id, String key, String value) {
+        SimNode node = nodes.get(NodeId.of(id));
+        step(node, new Input.Propose(List.of(KvStateMachine.command(nextOperationId++, "W|" + key + "|" + value))));
+    }
+
+    public void transferLeadership(String from, String to) {
+        step(nodes.get(NodeId.of(from)), new Input.TransferLeadership(NodeId.of(to)));
+    }
+
     // ---------------------------------------------------------------- events
 
     private void process(Event event) {
