@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import basalt.common.history.Result;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -56,6 +57,35 @@ class RaftSimulationTest {
                         + " to decide, %d failures, %.1f s%n", seeds.size(), ticks, events, operations, unknown,
                 failures.size(), (System.nanoTime() - started) / 1e9);
         assertThat(failures).as("simulation failures (each names its seed and replay command)").isEmpty();
+    }
+
+    /**
+     * Goal: find rare bugs by running fresh seeds for {@code -Dsim.minutes=N} (the {@code soak} profile).
+     * Seeds start from the wall clock, so each soak explores new runs; a failure names its seed, which
+     * replays deterministically. Skipped in the default suite.
+     */
+    @Test
+    void soak() {
+        long minutes = Long.getLong("sim.minutes", 0);
+        Assumptions.assumeTrue(minutes > 0, "soak runs only with -Dsim.minutes=N (mvn -Psoak)");
+        long deadline = System.nanoTime() + minutes * 60_000_000_000L;
+        long base = System.currentTimeMillis() * 1_000_003L;
+        List<String> failures = new ArrayList<>();
+        long seeds = 0;
+        // Bounded by the deadline, and by a seed cap far above what fits in it.
+        for (long i = 0; i < 100_000_000L && System.nanoTime() < deadline && failures.size() < 10; i++) {
+            long seed = base + SimulationRun.seedOf(i);
+            seeds++;
+            try {
+                SimulationRun.run(seed, SimulationRun.DEFAULT_SAFETY_TICKS, CoreFactory.PRODUCTION);
+            } catch (SimulationFailure failure) {
+                failures.add(failure.getMessage());
+            } catch (RuntimeException crash) {
+                failures.add(String.format("seed=0x%x: %s%n  replay: %s", seed, crash, Simulation.replayCommand(seed)));
+            }
+        }
+        System.out.printf("soak: %d seeds in %d minutes, %d failures%n", seeds, minutes, failures.size());
+        assertThat(failures).isEmpty();
     }
 
     /** Goal: the simulation is deterministic; method: one seed twice, the event traces hash the same. */
