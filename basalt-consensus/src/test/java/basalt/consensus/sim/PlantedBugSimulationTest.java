@@ -26,7 +26,7 @@ class PlantedBugSimulationTest {
         "NO_CHECK_QUORUM_STEP_DOWN, LeaderStepsDownWithoutQuorum",
     })
     void plantedBugIsCaught(String bug, String expectedInvariants) {
-        int batch = Integer.getInteger("sim.seeds", 200);
+        int batch = Integer.getInteger("sim.seeds", 500);
         Optional<SimulationFailure> caught = Optional.empty();
         int seedsRun = 0;
         for (int i = 0; i < batch && caught.isEmpty(); i++) {

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
  * Goal: Raft safety holds under any seeded mix of message loss, delay, duplication, reordering,
  * partitions, crashes that lose unsynced writes, restarts, membership changes, leadership transfers and
  * WAL GC with tablet copies; then a healed group makes progress, and the clients' history is linearizable.
- * Method: {@link SimulationRun} per seed. Knobs: {@code -Dsim.seeds=N} (default 200),
+ * Method: {@link SimulationRun} per seed. Knobs: {@code -Dsim.seeds=N} (default 500),
  * {@code -Dsim.steps=N} (safety-phase ticks per seed), {@code -Dsim.seed=S} (replay one seed).
  */
 class RaftSimulationTest {
@@ -25,7 +25,7 @@ class RaftSimulationTest {
         if (!replay.isBlank()) {
             seeds.add(SimulationRun.parseSeed(replay));
         } else {
-            int count = Integer.getInteger("sim.seeds", 200);
+            int count = Integer.getInteger("sim.seeds", 500);
             for (int i = 0; i < count; i++) {
                 seeds.add(SimulationRun.seedOf(i));
             }
