@@ -19,6 +19,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -28,7 +29,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * before its first entry.
  *
  * <h2>Durability and group commit</h2>
- * {@link #append} writes to the page cache only. Durability comes from {@link #syncBlocking()} /
+ * {@link #append} frames the entries and buffers them in memory; the group-commit leader writes every
+ * buffered append with one write call just before its fsync (reads, rolls and truncations flush too). Durability comes from {@link #syncBlocking()} /
  * {@link #sync()} (or the {@code appendAndSync*} shortcuts). Group commit is leader/follower: a thread
  * that needs durability either finds its append already covered, or parks until the running fsync ends,
  * or (if none runs) becomes the leader: it notes everything appended so far, runs ONE
@@ -195,7 +197,7 @@ public final class Wal implements Closeable {
      */
     public List<Entry> read(long fromIndex, long toIndexInclusive, long maxBytes) throws IOException {
         checkUsable();
-        lock.readLock().lock();
+        Lock held = lockForReading();
         try {
             long first = segments.get(0).header.firstIndex();
             long last = active().lastIndex;
@@ -223,7 +225,38 @@ public final class Wal implements Closeable {
             }
             return out;
         } finally {
-            lock.readLock().unlock();
+            held.unlock();
+        }
+    }
+
+    /**
+     * The read lock, or the write lock after flushing buffered appends when there are some: file reads
+     * must see every record that {@link #lastIndex()} counts. Reads of the unsynced tail are rare (the
+     * log cache holds it), so taking the write lock then costs little.
+     */
+    private Lock lockForReading() throws IOException {
+        lock.readLock().lock();
+        if (!active().hasPendingFrames()) {
+            return lock.readLock();
+        }
+        lock.readLock().unlock();
+        lock.writeLock().lock();
+        try {
+            flushActive();
+        } catch (IOException | RuntimeException e) {
+            lock.writeLock().unlock();
+            throw e;
+        }
+        return lock.writeLock();
+    }
+
+    /** Writes the active segment's buffered appends; a failed write fails the WAL. Caller holds the write lock. */
+    private void flushActive() throws IOException {
+        try {
+            active().flush();
+        } catch (IOException e) {
+            fail(e);
+            throw e;
         }
     }
 
@@ -277,12 +310,7 @@ public final class Wal implements Closeable {
             if (!active.isEmpty() && active.endBytes >= options.segmentSizeBytes()) {
                 active = roll(active);
             }
-            try {
-                active.append(entries, frames);
-            } catch (IOException e) {
-                fail(e);
-                throw e;
-            }
+            active.append(entries, frames);
             writeSequence++;
         } finally {
             lock.writeLock().unlock();
@@ -364,13 +392,15 @@ public final class Wal implements Closeable {
                 long coveredSequence;
                 long coveredIndex;
                 FileChannel channel;
-                lock.readLock().lock();
+                lock.writeLock().lock();
                 try {
+                    // One write for every append buffered since the last fsync (theirs and ours).
+                    flushActive();
                     coveredSequence = writeSequence;
                     coveredIndex = active().lastIndex;
                     channel = active().channel;
                 } finally {
-                    lock.readLock().unlock();
+                    lock.writeLock().unlock();
                 }
                 long fsyncStartNanos = System.nanoTime();
                 try {
@@ -622,6 +652,7 @@ public final class Wal implements Closeable {
      */
     private Segment roll(Segment full) throws IOException {
         try {
+            full.flush();
             full.channel.force(false);
             fsyncCount.incrementAndGet();
             Segment next = Segment.create(dir,
