@@ -70,8 +70,10 @@ public final class Wal implements Closeable {
     private final List<Segment> segments;
     /** Counts appends and truncations; written under {@code lock}'s write side, read by the sync leader too. */
     private volatile long writeSequence;
-    /** Appends the recent fsyncs covered (grows at once, decays by one per fsync). Sync-slot holder only. */
-    private long expectedBatchAppends;
+    /** Appends the recent fsyncs covered (grows at once, decays by one per fsync). Written by the sync-slot holder. */
+    private volatile long expectedBatchAppends;
+    /** The leader while it waits for stragglers; the append that completes its batch unparks it. */
+    private volatile Thread gatheringLeader;
     /** A moving average of fsync durations, to bound how long a leader gathers. Sync-slot holder only. */
     private long fsyncNanosAverage;
     /** The {@code writeSequence} covered by the last fsync. Written by the sync-slot holder. */
@@ -312,6 +314,10 @@ public final class Wal implements Closeable {
             }
             active.append(entries, frames);
             writeSequence++;
+            Thread gatherer = gatheringLeader;
+            if (gatherer != null && writeSequence - syncedSequence >= expectedBatchAppends) {
+                LockSupport.unpark(gatherer);
+            }
         } finally {
             lock.writeLock().unlock();
         }
@@ -427,8 +433,7 @@ public final class Wal implements Closeable {
      * With fsyncs running back to back, an appender that just missed one waits for all of the next, so
      * without help a batch holds only about half the appenders. When recent fsyncs covered several
      * appends, the appenders woken by the previous fsync are about to append again; the new leader
-     * yields the CPU for them, until as many appends as the last batch are in or a fraction of an fsync
-     * has passed. A lone appender sees batches of one and never waits, so it runs at the raw fsync rate.
+     * parks for them until as many appends as the last batch are in or half an fsync has passed. A lone appender sees batches of one and never waits, so it runs at the raw fsync rate.
      * Caller holds the sync slot.
      */
     private void maybeGatherStragglers() {
@@ -436,9 +441,16 @@ public final class Wal implements Closeable {
             return;
         }
         long deadlineNanos = System.nanoTime() + Math.min(fsyncNanosAverage / 2, MAX_GATHER_NANOS);
-        // Bounded by the deadline.
-        while (writeSequence - syncedSequence < expectedBatchAppends && System.nanoTime() < deadlineNanos) {
-            Thread.yield();
+        gatheringLeader = Thread.currentThread();
+        try {
+            // Bounded by the deadline. Parking (not yielding in a loop) leaves both cores of a small
+            // machine to the appenders we wait for; the append that completes the batch unparks us.
+            long now;
+            while (writeSequence - syncedSequence < expectedBatchAppends && (now = System.nanoTime()) < deadlineNanos) {
+                LockSupport.parkNanos(this, deadlineNanos - now);
+            }
+        } finally {
+            gatheringLeader = null;
         }
     }
 
