@@ -84,18 +84,27 @@ public final class Wal implements Closeable {
     /** Set once by a failed fsync or write; every later call throws. */
     private volatile IOException failure;
     private volatile boolean closed;
-    /** Runs the leader/follower sync for {@link #sync()} callers that must not block. */
-    private final ExecutorService syncer;
+    /**
+     * Runs the leader/follower sync for {@link #sync()} callers that must not block. Created on the
+     * first {@link #sync()}, so a WAL used only through the blocking calls costs no thread.
+     */
+    private ExecutorService syncer;
 
     private Wal(Path dir, WalOptions options, List<Segment> segments) {
         this.dir = dir;
         this.options = options;
         this.segments = segments;
-        this.syncer = Executors.newSingleThreadExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "wal-syncer-" + dir.getFileName());
-            thread.setDaemon(true);
-            return thread;
-        });
+    }
+
+    private synchronized ExecutorService syncer() {
+        if (syncer == null) {
+            syncer = Executors.newSingleThreadExecutor(runnable -> {
+                Thread thread = new Thread(runnable, "wal-syncer-" + dir.getFileName());
+                thread.setDaemon(true);
+                return thread;
+            });
+        }
+        return syncer;
     }
 
     /** Opens the WAL in {@code dir}, creating an empty one (starting after {@link OpId#ZERO}) if there is none. */
@@ -350,7 +359,7 @@ public final class Wal implements Closeable {
         CompletableFuture<Void> done = new CompletableFuture<>();
         // One queued task per outstanding future: the queue is bounded by the callers' own in-flight
         // futures, and every task after the first finds its target already covered.
-        syncer.execute(() -> {
+        syncer().execute(() -> {
             try {
                 syncTo(target);
                 done.complete(null);
@@ -618,11 +627,18 @@ public final class Wal implements Closeable {
             }
         } finally {
             closed = true;
-            syncer.shutdown();
-            try {
-                syncer.awaitTermination(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            ExecutorService started;
+            synchronized (this) {
+                started = syncer;
+            }
+            if (started != null) {
+                started.shutdown();
+                try {
+                    // Queued tasks find the WAL closed and fail their futures at once.
+                    started.awaitTermination(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
             lock.writeLock().lock();
             try {
