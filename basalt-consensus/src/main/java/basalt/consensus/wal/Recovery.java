@@ -142,6 +142,8 @@ final class Recovery {
             }
             segment.onRecord(entry, record.offsetBytes(), record.frameBytes());
         }
+        // Every record recovery found is in the file already: nothing is buffered.
+        segment.writtenBytes = segment.endBytes;
         RecordFramer.Frame stop = scanner.stopFrame();
         if (stop == null) {
             return;

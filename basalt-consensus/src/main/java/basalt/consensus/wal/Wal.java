@@ -19,6 +19,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -28,7 +29,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * before its first entry.
  *
  * <h2>Durability and group commit</h2>
- * {@link #append} writes to the page cache only. Durability comes from {@link #syncBlocking()} /
+ * {@link #append} frames the entries and buffers them in memory; the group-commit leader writes every
+ * buffered append with one write call just before its fsync (reads, rolls and truncations flush too). Durability comes from {@link #syncBlocking()} /
  * {@link #sync()} (or the {@code appendAndSync*} shortcuts). Group commit is leader/follower: a thread
  * that needs durability either finds its append already covered, or parks until the running fsync ends,
  * or (if none runs) becomes the leader: it notes everything appended so far, runs ONE
@@ -68,8 +70,10 @@ public final class Wal implements Closeable {
     private final List<Segment> segments;
     /** Counts appends and truncations; written under {@code lock}'s write side, read by the sync leader too. */
     private volatile long writeSequence;
-    /** Appends the recent fsyncs covered (grows at once, decays by one per fsync). Sync-slot holder only. */
-    private long expectedBatchAppends;
+    /** Appends the recent fsyncs covered (grows at once, decays by one per fsync). Written by the sync-slot holder. */
+    private volatile long expectedBatchAppends;
+    /** The leader while it waits for stragglers; the append that completes its batch unparks it. */
+    private volatile Thread gatheringLeader;
     /** A moving average of fsync durations, to bound how long a leader gathers. Sync-slot holder only. */
     private long fsyncNanosAverage;
     /** The {@code writeSequence} covered by the last fsync. Written by the sync-slot holder. */
@@ -80,18 +84,27 @@ public final class Wal implements Closeable {
     /** Set once by a failed fsync or write; every later call throws. */
     private volatile IOException failure;
     private volatile boolean closed;
-    /** Runs the leader/follower sync for {@link #sync()} callers that must not block. */
-    private final ExecutorService syncer;
+    /**
+     * Runs the leader/follower sync for {@link #sync()} callers that must not block. Created on the
+     * first {@link #sync()}, so a WAL used only through the blocking calls costs no thread.
+     */
+    private ExecutorService syncer;
 
     private Wal(Path dir, WalOptions options, List<Segment> segments) {
         this.dir = dir;
         this.options = options;
         this.segments = segments;
-        this.syncer = Executors.newSingleThreadExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "wal-syncer-" + dir.getFileName());
-            thread.setDaemon(true);
-            return thread;
-        });
+    }
+
+    private synchronized ExecutorService syncer() {
+        if (syncer == null) {
+            syncer = Executors.newSingleThreadExecutor(runnable -> {
+                Thread thread = new Thread(runnable, "wal-syncer-" + dir.getFileName());
+                thread.setDaemon(true);
+                return thread;
+            });
+        }
+        return syncer;
     }
 
     /** Opens the WAL in {@code dir}, creating an empty one (starting after {@link OpId#ZERO}) if there is none. */
@@ -195,7 +208,7 @@ public final class Wal implements Closeable {
      */
     public List<Entry> read(long fromIndex, long toIndexInclusive, long maxBytes) throws IOException {
         checkUsable();
-        lock.readLock().lock();
+        Lock held = lockForReading();
         try {
             long first = segments.get(0).header.firstIndex();
             long last = active().lastIndex;
@@ -223,7 +236,38 @@ public final class Wal implements Closeable {
             }
             return out;
         } finally {
-            lock.readLock().unlock();
+            held.unlock();
+        }
+    }
+
+    /**
+     * The read lock, or the write lock after flushing buffered appends when there are some: file reads
+     * must see every record that {@link #lastIndex()} counts. Reads of the unsynced tail are rare (the
+     * log cache holds it), so taking the write lock then costs little.
+     */
+    private Lock lockForReading() throws IOException {
+        lock.readLock().lock();
+        if (!active().hasPendingFrames()) {
+            return lock.readLock();
+        }
+        lock.readLock().unlock();
+        lock.writeLock().lock();
+        try {
+            flushActive();
+        } catch (IOException | RuntimeException e) {
+            lock.writeLock().unlock();
+            throw e;
+        }
+        return lock.writeLock();
+    }
+
+    /** Writes the active segment's buffered appends; a failed write fails the WAL. Caller holds the write lock. */
+    private void flushActive() throws IOException {
+        try {
+            active().flush();
+        } catch (IOException e) {
+            fail(e);
+            throw e;
         }
     }
 
@@ -277,13 +321,12 @@ public final class Wal implements Closeable {
             if (!active.isEmpty() && active.endBytes >= options.segmentSizeBytes()) {
                 active = roll(active);
             }
-            try {
-                active.append(entries, frames);
-            } catch (IOException e) {
-                fail(e);
-                throw e;
-            }
+            active.append(entries, frames);
             writeSequence++;
+            Thread gatherer = gatheringLeader;
+            if (gatherer != null && writeSequence - syncedSequence >= expectedBatchAppends) {
+                LockSupport.unpark(gatherer);
+            }
         } finally {
             lock.writeLock().unlock();
         }
@@ -316,7 +359,7 @@ public final class Wal implements Closeable {
         CompletableFuture<Void> done = new CompletableFuture<>();
         // One queued task per outstanding future: the queue is bounded by the callers' own in-flight
         // futures, and every task after the first finds its target already covered.
-        syncer.execute(() -> {
+        syncer().execute(() -> {
             try {
                 syncTo(target);
                 done.complete(null);
@@ -364,13 +407,15 @@ public final class Wal implements Closeable {
                 long coveredSequence;
                 long coveredIndex;
                 FileChannel channel;
-                lock.readLock().lock();
+                lock.writeLock().lock();
                 try {
+                    // One write for every append buffered since the last fsync (theirs and ours).
+                    flushActive();
                     coveredSequence = writeSequence;
                     coveredIndex = active().lastIndex;
                     channel = active().channel;
                 } finally {
-                    lock.readLock().unlock();
+                    lock.writeLock().unlock();
                 }
                 long fsyncStartNanos = System.nanoTime();
                 try {
@@ -397,8 +442,7 @@ public final class Wal implements Closeable {
      * With fsyncs running back to back, an appender that just missed one waits for all of the next, so
      * without help a batch holds only about half the appenders. When recent fsyncs covered several
      * appends, the appenders woken by the previous fsync are about to append again; the new leader
-     * yields the CPU for them, until as many appends as the last batch are in or a fraction of an fsync
-     * has passed. A lone appender sees batches of one and never waits, so it runs at the raw fsync rate.
+     * parks for them until as many appends as the last batch are in or half an fsync has passed. A lone appender sees batches of one and never waits, so it runs at the raw fsync rate.
      * Caller holds the sync slot.
      */
     private void maybeGatherStragglers() {
@@ -406,9 +450,16 @@ public final class Wal implements Closeable {
             return;
         }
         long deadlineNanos = System.nanoTime() + Math.min(fsyncNanosAverage / 2, MAX_GATHER_NANOS);
-        // Bounded by the deadline.
-        while (writeSequence - syncedSequence < expectedBatchAppends && System.nanoTime() < deadlineNanos) {
-            Thread.yield();
+        gatheringLeader = Thread.currentThread();
+        try {
+            // Bounded by the deadline. Parking (not yielding in a loop) leaves both cores of a small
+            // machine to the appenders we wait for; the append that completes the batch unparks us.
+            long now;
+            while (writeSequence - syncedSequence < expectedBatchAppends && (now = System.nanoTime()) < deadlineNanos) {
+                LockSupport.parkNanos(this, deadlineNanos - now);
+            }
+        } finally {
+            gatheringLeader = null;
         }
     }
 
@@ -576,11 +627,18 @@ public final class Wal implements Closeable {
             }
         } finally {
             closed = true;
-            syncer.shutdown();
-            try {
-                syncer.awaitTermination(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            ExecutorService started;
+            synchronized (this) {
+                started = syncer;
+            }
+            if (started != null) {
+                started.shutdown();
+                try {
+                    // Queued tasks find the WAL closed and fail their futures at once.
+                    started.awaitTermination(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
             lock.writeLock().lock();
             try {
@@ -622,6 +680,7 @@ public final class Wal implements Closeable {
      */
     private Segment roll(Segment full) throws IOException {
         try {
+            full.flush();
             full.channel.force(false);
             fsyncCount.incrementAndGet();
             Segment next = Segment.create(dir,

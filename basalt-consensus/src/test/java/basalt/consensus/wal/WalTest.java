@@ -72,6 +72,14 @@ class WalTest {
             assertThat(wal.term(0)).isZero();
             assertThat(wal.term(4)).isEqualTo(2);
             assertThat(wal.term(6)).isEqualTo(-1);
+            // Appends after a reopen go after the recovered records, never over them.
+            wal.append(entries(2, 6, 6));
+            wal.append(entries(2, 7, 7));
+            wal.syncBlocking();
+            written.addAll(entries(2, 6, 7));
+        }
+        try (Wal wal = Wal.open(dir, WalOptions.defaults())) {
+            assertThat(wal.read(1, 7, Long.MAX_VALUE)).isEqualTo(written);
         }
     }
 
