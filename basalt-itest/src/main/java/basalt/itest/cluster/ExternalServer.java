@@ -118,6 +118,9 @@ public final class ExternalServer implements AutoCloseable {
         args.addAll(List.of("--fs_wal_dir", walDir().toString(), "--fs_data_dir", dataDir().toString(),
                 "--rpc_bind", "127.0.0.1:" + rpcPort, "--webserver_port", Integer.toString(webPort)));
         args.addAll(extraFlags);
+        // A channel to the previous process may sit in reconnect back-off (up to minutes); the new process
+        // gets a fresh one.
+        closeChannel();
         process.start(args);
     }
 
@@ -136,6 +139,7 @@ public final class ExternalServer implements AutoCloseable {
         Duration left = Duration.ofNanos(Math.max(0, deadlineNanos - System.nanoTime()));
         Poll.forValue(name() + " to answer GetStatus at " + announced.rpcAddress(), left, () -> {
             abortIfExited();
+            channel().resetConnectBackoff(); // we poll on our own schedule; do not let gRPC's back-off add to it
             ServerStatusResponsePB status = getStatus(STATUS_PROBE_DEADLINE);
             Check.state(status.getSelf().getUuid().equals(announced.uuid()),
                     "%s at %s answers as %s, but its server-info says %s", name(), announced.rpcAddress(),
