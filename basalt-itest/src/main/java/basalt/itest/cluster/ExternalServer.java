@@ -140,7 +140,10 @@ public final class ExternalServer implements AutoCloseable {
         Poll.forValue(name() + " to answer GetStatus at " + announced.rpcAddress(), left, () -> {
             abortIfExited();
             channel().resetConnectBackoff(); // we poll on our own schedule; do not let gRPC's back-off add to it
-            ServerStatusResponsePB status = getStatus(STATUS_PROBE_DEADLINE);
+            // Never let one probe carry the wait past its deadline (at least a few ms, so it can answer).
+            long probeNanos = Math.min(STATUS_PROBE_DEADLINE.toNanos(),
+                    Math.max(Duration.ofMillis(50).toNanos(), deadlineNanos - System.nanoTime()));
+            ServerStatusResponsePB status = getStatus(Duration.ofNanos(probeNanos));
             Check.state(status.getSelf().getUuid().equals(announced.uuid()),
                     "%s at %s answers as %s, but its server-info says %s", name(), announced.rpcAddress(),
                     status.getSelf().getUuid(), announced.uuid());
