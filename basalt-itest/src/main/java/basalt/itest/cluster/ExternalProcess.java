@@ -99,8 +99,9 @@ public final class ExternalProcess {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + name + " (log " + logFile + ")", e);
         }
-        LIVE.add(process);
-        process.onExit().thenRun(() -> LIVE.remove(process));
+        Process launched = process; // not the field: a later restart replaces it before this one exits
+        LIVE.add(launched);
+        launched.onExit().thenRun(() -> LIVE.remove(launched));
         lastArgs = List.copyOf(args);
         paused = false;
     }
