@@ -1,0 +1,524 @@
+package basalt.tablet;
+
+import basalt.common.check.Check;
+import basalt.common.time.HybridClock;
+import basalt.consensus.core.Entry;
+import basalt.consensus.core.EntryType;
+import basalt.consensus.core.OpId;
+import basalt.consensus.driver.StateMachine;
+import basalt.proto.ChecksumRequestPB;
+import basalt.proto.ChecksumResponsePB;
+import basalt.proto.Code;
+import basalt.proto.OperationType;
+import basalt.proto.PartitionPB;
+import basalt.proto.ReadMode;
+import basalt.proto.ReplicatedWritePB;
+import basalt.proto.RowErrorPB;
+import basalt.proto.RowOperationPB;
+import basalt.proto.ScanRequestPB;
+import basalt.proto.ScanResponsePB;
+import basalt.proto.TabletMetadataPB;
+import basalt.proto.WriteRequestPB;
+import basalt.proto.WriteResponsePB;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteBatch;
+
+/**
+ * One tablet replica: the state machine its Raft group applies into, plus MVCC reads over what it applied.
+ *
+ * <p><b>Write path.</b> The leader calls {@link #prepareWrite} (single-threaded per tablet): it validates
+ * the request ({@link WriteValidator}), assigns a hybrid timestamp and returns the payload to replicate.
+ * Every replica then {@link #apply}s the committed entry: the rows' outcomes (ALREADY_PRESENT, NOT_FOUND,
+ * or applied) depend only on the tablet's state and the entry, so they are the same on every replica, and
+ * all rows of the entry plus the applied OpId go into one RocksDB WriteBatch (nothing is half-applied).
+ * Row semantics: INSERT fails with ALREADY_PRESENT on a live key (unset columns are NULL); INSERT_IGNORE
+ * does nothing on a live key; UPDATE fails with NOT_FOUND on a missing key and changes only the columns it
+ * sets; UPSERT is an UPDATE of the set columns when the key is live, else an INSERT; DELETE fails with
+ * NOT_FOUND on a missing key and writes a tombstone.
+ *
+ * <p><b>Timestamps.</b> A prepared write's timestamp is {@code max(clock.now(), every timestamp assigned or
+ * applied here + 1)}, so versions of a key are ordered as the log orders them. Applying an entry moves the
+ * clock past its timestamp. This relies on the leader-ready rule of the architecture: a new leader
+ * prepares writes only after the no-op of its term is applied, that is after every earlier entry.
+ *
+ * <p><b>Snapshots and safe time.</b> A read at T sees exactly the versions with timestamp &lt;= T (the
+ * newest such version of each key, a tombstone meaning absent). {@link #safeTime()} is the largest T that
+ * can no longer change: while a prepared write is in flight (prepared, neither applied nor aborted) it is
+ * the newest applied timestamp; otherwise it is {@code clock.now()}, and any later write is prepared above
+ * it because preparing and reading the safe time share one lock. READ_LATEST reads at the newest applied
+ * timestamp; READ_AT_SNAPSHOT at T &gt; safe time answers SERVICE_UNAVAILABLE ("not yet safe", retry).
+ * The rule is exact on the leader, the only replica that prepares; a follower knows of no in-flight
+ * writes, so its safe time is only right once it has applied everything the leader prepared below it.
+ * Snapshot reads on followers therefore need the leader's safe time carried to them, which this class
+ * does not do: serve READ_AT_SNAPSHOT from leaders.
+ *
+ * <p><b>Scan rows.</b> Each returned RowPB has one ColumnValuePB per projected column, in projection order,
+ * and {@code column} is the position in the projection (0, 1, …), not the schema index; NULL is an unset
+ * ValuePB. {@code limit} bounds one request; a client that resumes passes the remaining count.
+ *
+ * <p>Threads: {@link #apply}, {@link #install} and {@link #snapshot} come from the group's thread,
+ * {@link #prepareWrite} from the leader's write path (one at a time), scans and checksums from any thread.
+ */
+public final class Tablet implements StateMachine {
+    private static final int APPLIED_STATE_BYTES = 24;
+
+    private final TabletStore store;
+    private final String tabletId;
+    private final byte[] dataPrefix;
+    private final byte[] appliedKey;
+    private final byte[] rowPrefix;
+    private final byte[] rowEnd;
+    private final HybridClock clock;
+    private final TabletOptions options;
+
+    /** Replaced only by {@link #install} (a tablet copy may carry newer metadata). */
+    private volatile Definition definition;
+    /** Changed by apply and install (group thread). */
+    private volatile OpId lastApplied;
+    /** Raised by {@link TabletStore#flush()} and read on open. */
+    private volatile long durableIndex;
+
+    /** Guards the three fields below, so preparing a timestamp and reading the safe time are atomic. */
+    private final Object mvccLock = new Object();
+    private long newestAssignedTimestamp;
+    private long newestAppliedTimestamp;
+    private final TreeSet<Long> inFlightTimestamps = new TreeSet<>();
+
+    private record Definition(TabletMetadataPB metadata, Schema schema, PartitionSchema partitionSchema,
+                              WriteValidator validator) {}
+
+    Tablet(TabletStore store, byte[] prefix, TabletMetadataPB metadata, HybridClock clock, TabletOptions options) {
+        this.store = store;
+        this.tabletId = metadata.getTabletId();
+        this.dataPrefix = TabletStore.dataPrefix(prefix);
+        this.appliedKey = TabletStore.concat(dataPrefix, new byte[] {0x01});
+        this.rowPrefix = TabletStore.concat(dataPrefix, new byte[] {0x02});
+        this.rowEnd = TabletStore.concat(dataPrefix, new byte[] {0x03});
+        this.clock = clock;
+        this.options = options;
+        this.definition = define(metadata);
+        byte[] applied = get(appliedKey);
+        if (applied == null) {
+            lastApplied = OpId.ZERO;
+        } else {
+            ByteBuffer buffer = ByteBuffer.wrap(applied);
+            lastApplied = new OpId(buffer.getLong(), buffer.getLong());
+            newestAppliedTimestamp = buffer.getLong();
+            newestAssignedTimestamp = newestAppliedTimestamp;
+            clock.update(newestAppliedTimestamp);
+        }
+        durableIndex = lastApplied.index(); // with RocksDB's WAL off, whatever we read back was flushed
+    }
+
+    private Definition define(TabletMetadataPB metadata) {
+        Schema schema = Schema.fromPB(metadata.getSchema());
+        PartitionSchema partitionSchema = PartitionSchema.fromPB(metadata.getPartitionSchema(), schema);
+        return new Definition(metadata, schema, partitionSchema, new WriteValidator(schema, partitionSchema,
+                metadata.getPartition(), options.maxCellBytes(), options.maxOperationsPerWrite()));
+    }
+
+    public String tabletId() {
+        return tabletId;
+    }
+
+    public TabletMetadataPB metadata() {
+        return definition.metadata();
+    }
+
+    public Schema schema() {
+        return definition.schema();
+    }
+
+    public PartitionSchema partitionSchema() {
+        return definition.partitionSchema();
+    }
+
+    public PartitionPB partition() {
+        return definition.metadata().getPartition();
+    }
+
+    // ---- write path ----
+
+    /**
+     * Leader side: validates the request and assigns its timestamp. A request malformed as a whole throws
+     * an INVALID_ARGUMENT {@link TabletException}. When the payload is not empty the caller must replicate
+     * it, or call {@link #abortPrepared} if the proposal is refused, so the safe time can move on.
+     */
+    public PreparedWrite prepareWrite(WriteRequestPB request) {
+        WriteValidator.Result validated = definition.validator().validate(tabletId, request);
+        if (validated.operations().isEmpty()) {
+            return new PreparedWrite(ByteString.EMPTY, 0, validated.errors());
+        }
+        long timestamp;
+        synchronized (mvccLock) {
+            timestamp = Math.max(clock.now(), Math.max(newestAssignedTimestamp, newestAppliedTimestamp) + 1);
+            newestAssignedTimestamp = timestamp;
+            inFlightTimestamps.add(timestamp);
+        }
+        ReplicatedWritePB.Builder payload = ReplicatedWritePB.newBuilder().setTimestamp(timestamp)
+                .addAllOperations(validated.operations()).addAllRowIndexes(validated.rowIndexes())
+                .addAllValidationErrors(validated.errors());
+        if (request.hasRequestId()) {
+            payload.setRequestId(request.getRequestId());
+        }
+        return new PreparedWrite(payload.build().toByteString(), timestamp, validated.errors());
+    }
+
+    /** Forgets a prepared write whose entry will never be applied (proposal refused, leadership lost). */
+    public void abortPrepared(long timestamp) {
+        synchronized (mvccLock) {
+            inFlightTimestamps.remove(timestamp);
+        }
+    }
+
+    /** The newest timestamp a snapshot read may use now; see the class comment for the rule. */
+    public long safeTime() {
+        synchronized (mvccLock) {
+            return inFlightTimestamps.isEmpty() ? clock.now() : newestAppliedTimestamp;
+        }
+    }
+
+    public long newestAppliedTimestamp() {
+        synchronized (mvccLock) {
+            return newestAppliedTimestamp;
+        }
+    }
+
+    @Override
+    public Object apply(Entry entry) {
+        if (entry.index() <= lastApplied.index()) {
+            return null; // already reflected in the store (replayed after a restart)
+        }
+        Check.state(entry.index() == lastApplied.index() + 1, "tablet %s: entry %s after applied %s leaves a gap",
+                tabletId, entry.opId(), lastApplied);
+        WriteResponsePB response = null;
+        ReplicatedWritePB write = null;
+        long newestTimestamp = newestAppliedTimestamp();
+        try (WriteBatch batch = new WriteBatch()) {
+            if (entry.type() == EntryType.NORMAL) {
+                write = parseWrite(entry);
+                response = applyRows(write, batch);
+                newestTimestamp = Math.max(newestTimestamp, write.getTimestamp());
+            }
+            batch.put(appliedKey, appliedState(entry.opId(), newestTimestamp));
+            store.write(batch);
+        } catch (RocksDBException e) {
+            throw TabletStore.failure("apply " + entry.opId() + " to tablet " + tabletId, e);
+        }
+        lastApplied = entry.opId();
+        if (write != null) {
+            clock.update(write.getTimestamp());
+            synchronized (mvccLock) {
+                newestAppliedTimestamp = newestTimestamp;
+                inFlightTimestamps.remove(write.getTimestamp());
+            }
+        }
+        return response;
+    }
+
+    private ReplicatedWritePB parseWrite(Entry entry) {
+        try {
+            return ReplicatedWritePB.parseFrom(entry.payload());
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("tablet " + tabletId + ": entry " + entry.opId()
+                    + " holds no replicated write: " + e.getMessage(), e);
+        }
+    }
+
+    private WriteResponsePB applyRows(ReplicatedWritePB write, WriteBatch batch) throws RocksDBException {
+        Schema schema = schema();
+        byte[] timestampSuffix = invertedTimestamp(write.getTimestamp());
+        Map<ByteString, Object[]> written = new HashMap<>(); // rows of this batch; TOMBSTONE when deleted
+        Object[] tombstone = new Object[0];
+        Stream.Builder<RowErrorPB> errors = Stream.builder();
+        write.getValidationErrorsList().forEach(errors::add);
+        try (RocksIterator iterator = store.db().newIterator()) {
+            for (int i = 0; i < write.getOperationsCount(); i++) {
+                RowOperationPB operation = write.getOperations(i);
+                int row = write.getRowIndexes(i);
+                WriteValidator.Row decoded = WriteValidator.decode(schema, operation.getRow());
+                byte[] key = KeyEncoder.encodeKey(schema, decoded.cells());
+                ByteString keyBytes = ByteString.copyFrom(key);
+                Object[] current = written.containsKey(keyBytes) ? written.get(keyBytes) : latest(iterator, key);
+                if (current == tombstone) {
+                    current = null;
+                }
+                OperationType type = operation.getType();
+                Object[] next;
+                if (current != null && type == OperationType.INSERT) {
+                    errors.add(rowError(row, Code.ALREADY_PRESENT, "key " + describeKey(decoded.cells()) + " already present"));
+                    continue;
+                } else if (current == null && (type == OperationType.UPDATE || type == OperationType.DELETE)) {
+                    errors.add(rowError(row, Code.NOT_FOUND, "key " + describeKey(decoded.cells()) + " not found"));
+                    continue;
+                } else if (current != null && type == OperationType.INSERT_IGNORE) {
+                    continue;
+                } else if (type == OperationType.DELETE) {
+                    next = tombstone;
+                } else if (current == null) {
+                    next = decoded.cells();
+                } else {
+                    next = current.clone();
+                    for (int column = 0; column < next.length; column++) {
+                        if (decoded.set()[column]) {
+                            next[column] = decoded.cells()[column];
+                        }
+                    }
+                }
+                written.put(keyBytes, next);
+                byte[] storedKey = TabletStore.concat(TabletStore.concat(rowPrefix, key), timestampSuffix);
+                batch.put(storedKey, next == tombstone ? RowCodec.tombstone() : RowCodec.encode(schema, next));
+            }
+        }
+        return WriteResponsePB.newBuilder().setTimestamp(write.getTimestamp())
+                .addAllRowErrors(errors.build().sorted(Comparator.comparingInt(RowErrorPB::getRow)).toList())
+                .build();
+    }
+
+    private static RowErrorPB rowError(int row, Code code, String message) {
+        return RowErrorPB.newBuilder().setRow(row).setError(TabletException.error(code, "row " + row + ": " + message))
+                .build();
+    }
+
+    private String describeKey(Object[] cells) {
+        StringBuilder text = new StringBuilder("(");
+        for (int i = 0; i < schema().keyColumnCount(); i++) {
+            text.append(i == 0 ? "" : ", ").append(cells[i]);
+        }
+        return text.append(')').toString();
+    }
+
+    /** The newest version of a key, or null when absent or deleted. */
+    private Object[] latest(RocksIterator iterator, byte[] key) {
+        byte[] versionsPrefix = TabletStore.concat(rowPrefix, key);
+        iterator.seek(versionsPrefix);
+        if (!iterator.isValid()) {
+            return null;
+        }
+        byte[] found = iterator.key();
+        if (found.length != versionsPrefix.length + 8
+                || !Arrays.equals(found, 0, versionsPrefix.length, versionsPrefix, 0, versionsPrefix.length)) {
+            return null;
+        }
+        byte[] value = iterator.value();
+        return RowCodec.isTombstone(value) ? null : RowCodec.decode(schema(), value);
+    }
+
+    // ---- reads ----
+
+    /** Runs one scan batch; errors (bad request, not yet safe) come back in {@code error}. */
+    public ScanResponsePB scan(ScanRequestPB request) {
+        try {
+            long timestamp = readTimestamp(request.getReadMode(), request.getSnapshotTimestamp());
+            return TabletScan.run(this, request, timestamp, options.defaultScanBatchRows());
+        } catch (TabletException e) {
+            return ScanResponsePB.newBuilder().setError(e.toErrorPB()).build();
+        }
+    }
+
+    /**
+     * XXH64, chained row by row ({@code h = XXH64(frame, seed = h)}, starting at 0), over the frames
+     * {@code int32 key length, encoded key, stored row value} of every row visible at the snapshot, in key
+     * order. Replicas that applied the same entries agree. A snapshot timestamp of 0 means the safe time.
+     */
+    public ChecksumResponsePB checksum(ChecksumRequestPB request) {
+        try {
+            long timestamp = readTimestamp(ReadMode.READ_AT_SNAPSHOT, request.getSnapshotTimestamp());
+            long[] state = new long[2];
+            visibleRows(timestamp, null, null, null, (key, value) -> {
+                ByteBuffer frame = ByteBuffer.allocate(4 + key.length + value.length);
+                frame.putInt(key.length).put(key).put(value);
+                state[0] = XxHash64.hash(frame.array(), state[0]);
+                state[1]++;
+                return true;
+            });
+            return ChecksumResponsePB.newBuilder().setChecksum(state[0]).setRows(state[1])
+                    .setSnapshotTimestamp(timestamp).build();
+        } catch (TabletException e) {
+            return ChecksumResponsePB.newBuilder().setError(e.toErrorPB()).build();
+        }
+    }
+
+    private long readTimestamp(ReadMode mode, long requested) {
+        if (mode != ReadMode.READ_AT_SNAPSHOT) {
+            return newestAppliedTimestamp();
+        }
+        long safe = safeTime();
+        if (requested == 0) {
+            return safe;
+        }
+        if (requested > safe) {
+            throw new TabletException(Code.SERVICE_UNAVAILABLE, "snapshot timestamp " + requested
+                    + " is not yet safe on tablet " + tabletId + " (safe time " + safe + "); retry later");
+        }
+        return requested;
+    }
+
+    interface RowVisitor {
+        /** Sees one visible row (encoded key, stored value); returns false to stop. */
+        boolean visit(byte[] key, byte[] value);
+    }
+
+    /**
+     * Calls the visitor for each row visible at {@code timestamp} with a key in [lower, upper), strictly
+     * after {@code resumeAfter} when given, in key order. Null bounds are unbounded.
+     */
+    void visibleRows(long timestamp, byte[] lower, byte[] upper, byte[] resumeAfter, RowVisitor visitor) {
+        byte[] start = TabletStore.concat(rowPrefix, lower == null ? new byte[0] : lower);
+        byte[] skipKey = null;
+        if (resumeAfter != null && Arrays.compareUnsigned(resumeAfter, lower == null ? new byte[0] : lower) >= 0) {
+            start = TabletStore.concat(rowPrefix, resumeAfter);
+            skipKey = resumeAfter;
+        }
+        byte[] end = upper == null ? rowEnd : TabletStore.concat(rowPrefix, upper);
+        long invertedLimit = Long.MAX_VALUE - timestamp;
+        try (RocksIterator iterator = store.db().newIterator()) {
+            for (iterator.seek(start); iterator.isValid(); iterator.next()) {
+                byte[] stored = iterator.key();
+                if (Arrays.compareUnsigned(stored, end) >= 0) {
+                    break;
+                }
+                byte[] key = Arrays.copyOfRange(stored, rowPrefix.length, stored.length - 8);
+                if (skipKey != null && Arrays.equals(key, skipKey)) {
+                    continue;
+                }
+                long inverted = ByteBuffer.wrap(stored, stored.length - 8, 8).getLong();
+                if (inverted < invertedLimit) {
+                    continue; // newer than the snapshot
+                }
+                skipKey = key; // the newest visible version decides; older ones are skipped
+                byte[] value = iterator.value();
+                if (!RowCodec.isTombstone(value) && !visitor.visit(key, value)) {
+                    return;
+                }
+            }
+        }
+    }
+
+    // ---- state machine ----
+
+    @Override
+    public OpId lastApplied() {
+        return lastApplied;
+    }
+
+    @Override
+    public long durableIndex() {
+        return durableIndex;
+    }
+
+    void markDurable(long index) {
+        durableIndex = Math.max(durableIndex, index);
+    }
+
+    /**
+     * Length-prefixed records: {@code int32 n, TabletMetadataPB}, {@code int64 newest applied timestamp},
+     * then for every stored key of the tablet (all versions, tombstones included) {@code int32 n, key after
+     * the tablet's row prefix, int32 n, value}, ending with {@code int32 -1}. Held in memory: fine for
+     * tablets of tens of MB; large tablets need a streamed copy.
+     */
+    @Override
+    public ByteString snapshot() {
+        ByteString.Output bytes = ByteString.newOutput();
+        try (DataOutputStream out = new DataOutputStream(bytes);
+             RocksIterator iterator = store.db().newIterator()) {
+            byte[] metadata = metadata().toByteArray();
+            out.writeInt(metadata.length);
+            out.write(metadata);
+            out.writeLong(newestAppliedTimestamp());
+            for (iterator.seek(rowPrefix); iterator.isValid(); iterator.next()) {
+                byte[] key = iterator.key();
+                if (Arrays.compareUnsigned(key, rowEnd) >= 0) {
+                    break;
+                }
+                byte[] value = iterator.value();
+                out.writeInt(key.length - rowPrefix.length);
+                out.write(key, rowPrefix.length, key.length - rowPrefix.length);
+                out.writeInt(value.length);
+                out.write(value);
+            }
+            out.writeInt(-1);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteString();
+    }
+
+    /**
+     * Replaces every key of the tablet with the snapshot's in one WriteBatch (a deleteRange, then the
+     * rows, the metadata and the applied state {@code lastIncluded}), then flushes the store so the copy is
+     * durable before the driver resets the WAL.
+     */
+    @Override
+    public void install(ByteString snapshot, OpId lastIncluded) {
+        TabletMetadataPB metadata;
+        long newestTimestamp;
+        try (DataInputStream in = new DataInputStream(snapshot.newInput());
+             WriteBatch batch = new WriteBatch()) {
+            metadata = TabletMetadataPB.parseFrom(in.readNBytes(in.readInt()));
+            Check.state(metadata.getTabletId().equals(tabletId), "tablet copy of %s installed into tablet %s",
+                    metadata.getTabletId(), tabletId);
+            newestTimestamp = in.readLong();
+            TabletStore.deleteData(batch, TabletStore.prefix(tabletId));
+            batch.put(TabletStore.metadataKey(TabletStore.prefix(tabletId)), metadata.toByteArray());
+            for (int keyLength = in.readInt(); keyLength >= 0; keyLength = in.readInt()) {
+                byte[] key = TabletStore.concat(rowPrefix, in.readNBytes(keyLength));
+                batch.put(key, in.readNBytes(in.readInt()));
+            }
+            batch.put(appliedKey, appliedState(lastIncluded, newestTimestamp));
+            store.write(batch);
+        } catch (IOException e) {
+            throw new UncheckedIOException("tablet " + tabletId + ": unreadable tablet copy", e);
+        } catch (RocksDBException e) {
+            throw TabletStore.failure("install a tablet copy into " + tabletId, e);
+        }
+        definition = define(metadata);
+        lastApplied = lastIncluded;
+        clock.update(newestTimestamp);
+        synchronized (mvccLock) {
+            newestAppliedTimestamp = newestTimestamp;
+            newestAssignedTimestamp = Math.max(newestAssignedTimestamp, newestTimestamp);
+            inFlightTimestamps.clear();
+        }
+        store.flush();
+    }
+
+    // ---- encoding helpers ----
+
+    private static byte[] appliedState(OpId opId, long newestTimestamp) {
+        return ByteBuffer.allocate(APPLIED_STATE_BYTES).putLong(opId.term()).putLong(opId.index())
+                .putLong(newestTimestamp).array();
+    }
+
+    private static byte[] invertedTimestamp(long timestamp) {
+        Check.state(timestamp >= 0, "negative timestamp %s", timestamp);
+        return ByteBuffer.allocate(8).putLong(Long.MAX_VALUE - timestamp).array();
+    }
+
+    private byte[] get(byte[] key) {
+        try {
+            return store.db().get(key);
+        } catch (RocksDBException e) {
+            throw TabletStore.failure("read tablet " + tabletId, e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "tablet " + tabletId + " applied " + lastApplied;
+    }
+}

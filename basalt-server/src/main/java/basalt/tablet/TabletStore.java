@@ -1,0 +1,264 @@
+package basalt.tablet;
+
+import basalt.common.check.Check;
+import basalt.common.time.HybridClock;
+import basalt.proto.Code;
+import basalt.proto.TabletMetadataPB;
+import com.google.protobuf.InvalidProtocolBufferException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.rocksdb.FlushOptions;
+import org.rocksdb.Options;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+
+/**
+ * The storage of every tablet on one tablet server: ONE RocksDB instance, one (default) column family,
+ * tablets told apart by a key prefix.
+ *
+ * <p>Why a prefix and not a column family or a DB per tablet: a server hosts thousands of tablets. With
+ * prefixes they share one memtable, one flush and one compaction schedule, so a mostly idle tablet costs
+ * nothing; column families each bring their own memtable, flush and SST files and do not scale to
+ * thousands, and a DB per tablet multiplies file handles and background threads. Deleting a tablet is one
+ * {@code deleteRange}.
+ *
+ * <p>Key layout. {@code P} is a tablet's 16-byte prefix, the first 16 bytes of SHA-256 of its tablet id
+ * (fixed length, so no tablet's keys are a prefix of another's; a collision is detected when a tablet is
+ * created).
+ * <pre>
+ *   0x01 P                          TabletMetadataPB            (the directory: one key per tablet)
+ *   0x02 P 0x01                     applied state: term, index, newest applied timestamp (3 x int64)
+ *   0x02 P 0x02 key ~timestamp      one row version: {@link RowCodec} row or tombstone
+ * </pre>
+ * {@code key} is the {@link KeyEncoder} encoding of the primary key and {@code ~timestamp} is
+ * {@code Long.MAX_VALUE - timestamp}, big-endian, so a key's versions sit together, newest first.
+ *
+ * <p>Durability. RocksDB's own WAL is off: the Raft WAL is the log. A tablet's applied state is written in
+ * the same {@link WriteBatch} as the rows of the entry it applied, and RocksDB flushes memtables in write
+ * order, so whatever survives a crash is a prefix of the applies and its applied state says exactly which.
+ * {@link #flush()} reads every open tablet's applied index, then flushes; afterwards that index is the
+ * tablet's {@link Tablet#durableIndex()}, the anchor below which the driver may delete Raft WAL segments.
+ * A flush RocksDB starts on its own only makes more durable than the anchor says, which is safe.
+ */
+public final class TabletStore implements AutoCloseable {
+    static final byte DIRECTORY = 0x01;
+    static final byte DATA = 0x02;
+    static final int PREFIX_BYTES = 16;
+
+    /**
+     * @param flushOnClose flush memtables on {@link #close()}; false closes as a crash would (everything
+     *                     not flushed is gone), which tests use to check recovery
+     */
+    public record StoreOptions(boolean flushOnClose) {
+        public static final StoreOptions DEFAULT = new StoreOptions(true);
+    }
+
+    static {
+        RocksDB.loadLibrary();
+    }
+
+    private final RocksDB db;
+    private final Options options;
+    private final WriteOptions writeOptions;
+    private final StoreOptions storeOptions;
+    private final Map<String, Tablet> openTablets = new ConcurrentHashMap<>();
+    private final Object flushLock = new Object();
+
+    private TabletStore(RocksDB db, Options options, StoreOptions storeOptions) {
+        this.db = db;
+        this.options = options;
+        this.storeOptions = storeOptions;
+        this.writeOptions = new WriteOptions().setDisableWAL(true);
+    }
+
+    public static TabletStore open(Path dir) throws IOException {
+        return open(dir, StoreOptions.DEFAULT);
+    }
+
+    public static TabletStore open(Path dir, StoreOptions storeOptions) throws IOException {
+        Files.createDirectories(dir);
+        Options options = new Options().setCreateIfMissing(true)
+                .setAvoidFlushDuringShutdown(!storeOptions.flushOnClose());
+        try {
+            return new TabletStore(RocksDB.open(options, dir.toString()), options, storeOptions);
+        } catch (RocksDBException e) {
+            options.close();
+            throw new IOException("cannot open the tablet store in " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Creates a tablet: persists its metadata (durably) and opens it. Refuses a tablet id already here. */
+    public Tablet createTablet(TabletMetadataPB metadata, HybridClock clock, TabletOptions tabletOptions) {
+        byte[] prefix = prefix(metadata.getTabletId());
+        synchronized (openTablets) {
+            TabletMetadataPB existing = readMetadata(prefix);
+            if (existing != null) {
+                throw new TabletException(existing.getTabletId().equals(metadata.getTabletId())
+                        ? Code.ALREADY_PRESENT : Code.INTERNAL,
+                        "tablet " + existing.getTabletId() + " already exists with the key prefix of tablet "
+                                + metadata.getTabletId());
+            }
+            Tablet tablet = new Tablet(this, prefix, metadata, clock, tabletOptions);
+            try (WriteBatch batch = new WriteBatch()) {
+                batch.put(metadataKey(prefix), metadata.toByteArray());
+                write(batch);
+            } catch (RocksDBException e) {
+                throw failure("create tablet " + metadata.getTabletId(), e);
+            }
+            openTablets.put(metadata.getTabletId(), tablet);
+            flush();
+            return tablet;
+        }
+    }
+
+    /** Opens a tablet that exists in this store; its applied state is what survived on disk. */
+    public Tablet openTablet(String tabletId, HybridClock clock, TabletOptions tabletOptions) {
+        byte[] prefix = prefix(tabletId);
+        synchronized (openTablets) {
+            Tablet open = openTablets.get(tabletId);
+            if (open != null) {
+                return open;
+            }
+            TabletMetadataPB metadata = readMetadata(prefix);
+            if (metadata == null || !metadata.getTabletId().equals(tabletId)) {
+                throw new TabletException(Code.TABLET_NOT_FOUND, "no tablet " + tabletId + " in this store");
+            }
+            Tablet tablet = new Tablet(this, prefix, metadata, clock, tabletOptions);
+            openTablets.put(tabletId, tablet);
+            return tablet;
+        }
+    }
+
+    /** The metadata of every tablet in the store, in prefix order. */
+    public List<TabletMetadataPB> listTablets() {
+        List<TabletMetadataPB> tablets = new ArrayList<>();
+        try (RocksIterator iterator = db.newIterator()) {
+            for (iterator.seek(new byte[] {DIRECTORY}); iterator.isValid() && iterator.key()[0] == DIRECTORY;
+                 iterator.next()) {
+                tablets.add(parseMetadata(iterator.value()));
+            }
+        }
+        return tablets;
+    }
+
+    /** Removes every key of the tablet (directory entry, applied state, all row versions), durably. */
+    public void deleteTablet(String tabletId) {
+        byte[] prefix = prefix(tabletId);
+        synchronized (openTablets) {
+            openTablets.remove(tabletId);
+            try (WriteBatch batch = new WriteBatch()) {
+                batch.delete(metadataKey(prefix));
+                deleteData(batch, prefix);
+                write(batch);
+            } catch (RocksDBException e) {
+                throw failure("delete tablet " + tabletId, e);
+            }
+            flush();
+        }
+    }
+
+    /**
+     * Flushes every memtable to SST files and waits. Each open tablet's durable index becomes its applied
+     * index as read before the flush began (the applies before that read are in the flushed memtables).
+     */
+    public void flush() {
+        synchronized (flushLock) {
+            List<Tablet> tablets = List.copyOf(openTablets.values());
+            long[] appliedBefore = new long[tablets.size()];
+            for (int i = 0; i < tablets.size(); i++) {
+                appliedBefore[i] = tablets.get(i).lastApplied().index();
+            }
+            try (FlushOptions flushOptions = new FlushOptions().setWaitForFlush(true)) {
+                db.flush(flushOptions);
+            } catch (RocksDBException e) {
+                throw failure("flush", e);
+            }
+            for (int i = 0; i < tablets.size(); i++) {
+                tablets.get(i).markDurable(appliedBefore[i]);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        if (storeOptions.flushOnClose()) {
+            flush();
+        }
+        openTablets.clear();
+        writeOptions.close();
+        db.close();
+        options.close();
+    }
+
+    // ---- for Tablet ----
+
+    RocksDB db() {
+        return db;
+    }
+
+    void write(WriteBatch batch) throws RocksDBException {
+        db.write(writeOptions, batch);
+    }
+
+    static void deleteData(WriteBatch batch, byte[] prefix) throws RocksDBException {
+        batch.deleteRange(concat(dataPrefix(prefix), new byte[] {0x00}), concat(dataPrefix(prefix), new byte[] {(byte) 0xFF}));
+    }
+
+    static byte[] prefix(String tabletId) {
+        Check.arg(!tabletId.isEmpty(), "a tablet id must not be empty");
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(tabletId.getBytes(StandardCharsets.UTF_8));
+            return Arrays.copyOf(digest, PREFIX_BYTES);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+
+    static byte[] metadataKey(byte[] prefix) {
+        return concat(new byte[] {DIRECTORY}, prefix);
+    }
+
+    static byte[] dataPrefix(byte[] prefix) {
+        return concat(new byte[] {DATA}, prefix);
+    }
+
+    static byte[] concat(byte[] a, byte[] b) {
+        byte[] result = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, result, a.length, b.length);
+        return result;
+    }
+
+    static UncheckedIOException failure(String what, RocksDBException e) {
+        return new UncheckedIOException(new IOException("tablet store: " + what + " failed: " + e.getMessage(), e));
+    }
+
+    private TabletMetadataPB readMetadata(byte[] prefix) {
+        try {
+            byte[] bytes = db.get(metadataKey(prefix));
+            return bytes == null ? null : parseMetadata(bytes);
+        } catch (RocksDBException e) {
+            throw failure("read tablet metadata", e);
+        }
+    }
+
+    private static TabletMetadataPB parseMetadata(byte[] bytes) {
+        try {
+            return TabletMetadataPB.parseFrom(bytes);
+        } catch (InvalidProtocolBufferException e) {
+            throw new TabletException(Code.CORRUPTION, "corrupt tablet metadata: " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,182 @@
+package basalt.tablet;
+
+import static basalt.proto.OperationType.INSERT;
+import static basalt.proto.OperationType.UPDATE;
+import static basalt.tablet.TabletHarness.SCHEMA;
+import static basalt.tablet.TabletHarness.metadata;
+import static basalt.tablet.TabletHarness.op;
+import static basalt.tablet.TabletHarness.rows;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import basalt.consensus.core.EntryType;
+import basalt.consensus.core.OpId;
+import basalt.proto.ChecksumRequestPB;
+import basalt.proto.ChecksumResponsePB;
+import basalt.proto.Code;
+import basalt.tablet.TabletHarness.Replica;
+import com.google.protobuf.ByteString;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.rocksdb.RocksIterator;
+
+/** Goal: what survives a crash or restart, tablet copies, and tablet deletion in the shared RocksDB. */
+class TabletStoreTest {
+    @TempDir
+    Path dir;
+
+    static final TabletStore.StoreOptions CRASHY = new TabletStore.StoreOptions(false);
+
+    @Test
+    void closeWithoutFlushLosesTheMemtableAndTheAppliedStateWithIt() throws Exception {
+        try (TabletStore store = TabletStore.open(dir, CRASHY)) {
+            Replica replica = new Replica(store, metadata("t", SCHEMA)); // creation flushes the metadata
+            replica.write(op(INSERT, 1, "a"));
+            replica.apply(EntryType.NO_OP, ByteString.EMPTY);
+            assertThat(replica.tablet.lastApplied()).isEqualTo(new OpId(1, 2));
+            assertThat(replica.tablet.durableIndex()).isZero();
+        }
+        try (TabletStore store = TabletStore.open(dir, CRASHY)) {
+            Replica replica = new Replica(store.openTablet("t", new basalt.common.time.HybridClock(
+                    new TabletHarness.ManualClock()), TabletOptions.DEFAULT));
+            assertThat(replica.tablet.lastApplied()).isEqualTo(OpId.ZERO);
+            assertThat(rows(replica.scanAll())).isEmpty();
+        }
+    }
+
+    @Test
+    void flushedAppliesSurviveACrashAndDurableIndexIsTheAppliedIndexAtFlush() throws Exception {
+        long timestamp;
+        try (TabletStore store = TabletStore.open(dir, CRASHY)) {
+            Replica replica = new Replica(store, metadata("t", SCHEMA));
+            timestamp = replica.write(op(INSERT, 1, "a")).getTimestamp();
+            replica.apply(EntryType.CONFIG, ByteString.EMPTY);
+            store.flush();
+            assertThat(replica.tablet.durableIndex()).isEqualTo(2);
+            replica.write(op(UPDATE, 1, "lost in the crash"));
+            assertThat(replica.tablet.durableIndex()).isEqualTo(2);
+        }
+        try (TabletStore store = TabletStore.open(dir, CRASHY)) {
+            Replica replica = new Replica(store.openTablet("t", new basalt.common.time.HybridClock(
+                    new TabletHarness.ManualClock()), TabletOptions.DEFAULT));
+            assertThat(replica.tablet.lastApplied()).isEqualTo(new OpId(1, 2));
+            assertThat(replica.tablet.durableIndex()).isEqualTo(2);
+            assertThat(replica.tablet.newestAppliedTimestamp()).isEqualTo(timestamp);
+            assertThat(rows(replica.scanAll())).containsExactly(Arrays.asList(1L, "a", null));
+            // replay of the lost entry after restart, as the driver would do from durableIndex + 1
+            assertThat(replica.tablet.prepareWrite(TabletHarness.request("t", op(UPDATE, 1, "b"))).timestamp())
+                    .isGreaterThan(timestamp);
+        }
+    }
+
+    @Test
+    void gracefulCloseFlushes() throws Exception {
+        try (TabletStore store = TabletStore.open(dir)) {
+            new Replica(store, metadata("t", SCHEMA)).write(op(INSERT, 1, "a"));
+        }
+        try (TabletStore store = TabletStore.open(dir)) {
+            Tablet tablet = store.openTablet("t", new basalt.common.time.HybridClock(new TabletHarness.ManualClock()),
+                    TabletOptions.DEFAULT);
+            assertThat(tablet.lastApplied().index()).isEqualTo(1);
+            assertThat(store.listTablets()).extracting(m -> m.getTabletId()).containsExactly("t");
+        }
+    }
+
+    @Test
+    void tabletCopyRoundTripsBetweenStores() throws Exception {
+        try (TabletStore source = TabletStore.open(dir.resolve("a"), CRASHY);
+             TabletStore target = TabletStore.open(dir.resolve("b"), CRASHY)) {
+            Replica leader = new Replica(source, metadata("t", SCHEMA));
+            leader.write(op(INSERT, 1, "a"), op(INSERT, 2, "b"));
+            long before = leader.write(op(UPDATE, 1, "a2")).getTimestamp() - 1;
+            leader.write(op(basalt.proto.OperationType.DELETE, 2));
+            Replica follower = new Replica(target, metadata("t", SCHEMA));
+            follower.write(op(INSERT, 99, "replaced by the copy"));
+
+            follower.tablet.install(leader.tablet.snapshot(), leader.tablet.lastApplied());
+
+            assertThat(follower.tablet.lastApplied()).isEqualTo(leader.tablet.lastApplied());
+            assertThat(follower.tablet.durableIndex()).isEqualTo(leader.tablet.lastApplied().index());
+            assertThat(follower.tablet.snapshot()).isEqualTo(leader.tablet.snapshot());
+            ChecksumRequestPB now = ChecksumRequestPB.newBuilder().setSnapshotTimestamp(leader.tablet.newestAppliedTimestamp()).build();
+            ChecksumRequestPB older = ChecksumRequestPB.newBuilder().setSnapshotTimestamp(before).build();
+            assertThat(follower.tablet.checksum(now)).isEqualTo(leader.tablet.checksum(now));
+            assertThat(follower.tablet.checksum(older)).isEqualTo(leader.tablet.checksum(older));
+            assertThat(follower.tablet.checksum(older).getRows()).isEqualTo(2);
+        }
+        // the copy is durable: the follower's store comes back with it after a crash
+        try (TabletStore target = TabletStore.open(dir.resolve("b"), CRASHY)) {
+            Replica follower = new Replica(target.openTablet("t", new basalt.common.time.HybridClock(
+                    new TabletHarness.ManualClock()), TabletOptions.DEFAULT));
+            assertThat(rows(follower.scanAll())).containsExactly(Arrays.asList(1L, "a2", null));
+        }
+    }
+
+    @Test
+    void checksumsAgreeForTheSameEntriesAndDifferAfterOneDifferentWrite() throws Exception {
+        try (TabletStore one = TabletStore.open(dir.resolve("1")); TabletStore two = TabletStore.open(dir.resolve("2"))) {
+            Replica a = new Replica(one, metadata("t", SCHEMA));
+            Replica b = new Replica(two, metadata("t", SCHEMA));
+            for (int i = 0; i < 20; i++) {
+                ByteString payload = a.tablet.prepareWrite(TabletHarness.request("t", op(INSERT, i, "row" + i, i * 0.5))).payload();
+                a.apply(EntryType.NORMAL, payload);
+                b.apply(EntryType.NORMAL, payload); // a follower applies the leader's payload
+            }
+            ChecksumRequestPB request = ChecksumRequestPB.newBuilder().setSnapshotTimestamp(a.tablet.newestAppliedTimestamp()).build();
+            ChecksumResponsePB first = a.tablet.checksum(request);
+            assertThat(first.getRows()).isEqualTo(20);
+            assertThat(b.tablet.checksum(request)).isEqualTo(first);
+
+            ByteString differentA = a.tablet.prepareWrite(TabletHarness.request("t", op(UPDATE, 3, "x"))).payload();
+            ByteString differentB = b.tablet.prepareWrite(TabletHarness.request("t", op(UPDATE, 3, "y"))).payload();
+            a.apply(EntryType.NORMAL, differentA);
+            b.apply(EntryType.NORMAL, differentB);
+            long later = Math.max(a.tablet.newestAppliedTimestamp(), b.tablet.newestAppliedTimestamp());
+            ChecksumRequestPB after = ChecksumRequestPB.newBuilder().setSnapshotTimestamp(later).build();
+            assertThat(a.tablet.checksum(after).getChecksum()).isNotEqualTo(b.tablet.checksum(after).getChecksum());
+            assertThat(a.tablet.checksum(request)).isEqualTo(first); // the past is unchanged
+        }
+    }
+
+    @Test
+    void deletingATabletRemovesEveryKeyAndLeavesOthersAlone() throws Exception {
+        try (TabletStore store = TabletStore.open(dir)) {
+            Replica doomed = new Replica(store, metadata("doomed", SCHEMA));
+            Replica kept = new Replica(store, metadata("kept", SCHEMA));
+            doomed.write(op(INSERT, 1, "a"), op(INSERT, 2, "b"));
+            kept.write(op(INSERT, 1, "a"));
+            store.deleteTablet("doomed");
+            byte[] prefix = TabletStore.prefix("doomed");
+            try (RocksIterator iterator = store.db().newIterator()) {
+                int keys = 0;
+                for (iterator.seekToFirst(); iterator.isValid(); iterator.next()) {
+                    byte[] key = iterator.key();
+                    assertThat(Arrays.equals(key, 1, 1 + prefix.length, prefix, 0, prefix.length)).isFalse();
+                    keys++;
+                }
+                assertThat(keys).isEqualTo(3); // kept: directory entry, applied state, one row version
+            }
+            assertThat(store.listTablets()).extracting(m -> m.getTabletId()).containsExactly("kept");
+            assertThat(rows(kept.scanAll())).hasSize(1);
+            assertThatThrownBy(() -> store.openTablet("doomed", kept.clock, TabletOptions.DEFAULT))
+                    .isInstanceOfSatisfying(TabletException.class, e -> assertThat(e.code()).isEqualTo(Code.TABLET_NOT_FOUND));
+            // and it can be created again, empty
+            Replica again = new Replica(store, metadata("doomed", SCHEMA));
+            assertThat(rows(again.scanAll())).isEmpty();
+            assertThat(again.tablet.lastApplied()).isEqualTo(OpId.ZERO);
+        }
+    }
+
+    @Test
+    void creatingAnExistingTabletIsAlreadyPresent() throws Exception {
+        try (TabletStore store = TabletStore.open(dir)) {
+            Replica replica = new Replica(store, metadata("t", SCHEMA));
+            assertThatThrownBy(() -> store.createTablet(metadata("t", SCHEMA), replica.clock, TabletOptions.DEFAULT))
+                    .isInstanceOfSatisfying(TabletException.class, e -> assertThat(e.code()).isEqualTo(Code.ALREADY_PRESENT));
+            assertThat(List.of(replica.tablet.lastApplied())).containsExactly(OpId.ZERO);
+        }
+    }
+}
