@@ -406,9 +406,20 @@ public final class RaftCore {
         };
     }
 
+    /**
+     * The election timeout, in {@code [base, 2 * base)} ticks. The range is cut into one slot per voter
+     * and each voter draws within its own slot, by its rank in the sorted voter list. Two survivors of a
+     * dead leader therefore never time out in the same tick and split the vote (what Kudu's followers
+     * often do, since their purely random timeouts start within a millisecond of each other); the lowest
+     * ranked live voter with an up-to-date log wins, one slot later at worst per voter ahead of it.
+     */
     int randomizedElectionTimeout() {
         int base = config.electionTimeoutTicks();
-        return base + random.nextInt(base);
+        java.util.SortedSet<NodeId> voters = membership().voters();
+        int slots = Math.max(1, Math.min(voters.size(), base));
+        int slotTicks = base / slots;
+        int rank = voters.contains(self) ? voters.headSet(self).size() : 0;
+        return base + Math.min(rank, slots - 1) * slotTicks + random.nextInt(slotTicks);
     }
 
     void event(Event.Kind kind, String text) {
@@ -481,6 +492,11 @@ public final class RaftCore {
      */
     public boolean isLeaderReady() {
         return role instanceof Leader leader && commitIndex >= leader.firstIndexOfTerm;
+    }
+
+    /** The index of this leader's no-op (the first entry of its term), or -1 when not leading. */
+    public long firstIndexOfTerm() {
+        return role instanceof Leader leader ? leader.firstIndexOfTerm : -1;
     }
 
     // ---------------------------------------------------------------- checks

@@ -79,9 +79,15 @@ public final class GroupDriver implements AutoCloseable {
     private record PendingDurability(long writeNumber, OpId lastWritten, List<Message> afterDurable) {}
 
     /** A read-only view of the replica, safe to read from any thread. */
+    /**
+     * @param leaderReady this leader committed an entry of its term, so its commit index is current
+     * @param servesWrites this leader also applied that entry, so its state machine reflects every
+     *     earlier entry (a tablet assigns timestamps above everything applied only from then on)
+     */
     public record Status(String groupId, NodeId self, String role, long term, Optional<NodeId> leaderHint,
-                         boolean leaderReady, long commitIndex, OpId lastOpId, long appliedIndex,
-                         Membership membership, long logCacheBytesUsed, long walFirstIndex, int walSegments) {}
+                         boolean leaderReady, boolean servesWrites, long commitIndex, OpId lastOpId,
+                         long appliedIndex, Membership membership, long logCacheBytesUsed, long walFirstIndex,
+                         int walSegments) {}
 
     private final GroupOptions options;
     private final StateMachine stateMachine;
@@ -450,8 +456,10 @@ public final class GroupDriver implements AutoCloseable {
     }
 
     private void publishStatus() {
+        long applied = stateMachine.lastApplied().index();
+        boolean servesWrites = core.isLeaderReady() && applied >= core.firstIndexOfTerm();
         status = new Status(options.groupId(), options.self(), core.role().name(), core.term(), core.leaderHint(),
-                core.isLeaderReady(), core.commitIndex(), log.lastOpId(), stateMachine.lastApplied().index(),
+                core.isLeaderReady(), servesWrites, core.commitIndex(), log.lastOpId(), applied,
                 core.membership(), log.logCacheBytesUsed(), wal.firstIndex(), wal.segmentCount());
     }
 

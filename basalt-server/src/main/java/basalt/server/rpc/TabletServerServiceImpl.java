@@ -1,0 +1,242 @@
+package basalt.server.rpc;
+
+import basalt.consensus.driver.GroupDriver;
+import basalt.consensus.driver.ProposalRefusedException;
+import basalt.proto.ChecksumRequestPB;
+import basalt.proto.ChecksumResponsePB;
+import basalt.proto.Code;
+import basalt.proto.ConsensusStatePB;
+import basalt.proto.CreateTabletRequestPB;
+import basalt.proto.CreateTabletResponsePB;
+import basalt.proto.DeleteTabletRequestPB;
+import basalt.proto.DeleteTabletResponsePB;
+import basalt.proto.ErrorPB;
+import basalt.proto.ListTabletsRequestPB;
+import basalt.proto.ListTabletsResponsePB;
+import basalt.proto.MembershipPB;
+import basalt.proto.OpIdPB;
+import basalt.proto.PeerPB;
+import basalt.proto.ScanRequestPB;
+import basalt.proto.ScanResponsePB;
+import basalt.proto.ServerStatusRequestPB;
+import basalt.proto.ServerStatusResponsePB;
+import basalt.proto.TabletReportPB;
+import basalt.proto.TabletServerServiceGrpc;
+import basalt.proto.WriteRequestPB;
+import basalt.proto.WriteResponsePB;
+import basalt.tablet.PreparedWrite;
+import basalt.tablet.TabletException;
+import basalt.tserver.MasterTermGuard;
+import basalt.tserver.TabletManager;
+import basalt.tserver.TabletReplica;
+import io.grpc.stub.StreamObserver;
+import java.util.Optional;
+import java.util.concurrent.CompletionException;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The tablet server's client-facing RPCs. Every failure is a specific {@link Code} in the response, never
+ * a gRPC status, so clients can tell what to retry: NOT_THE_LEADER (with the leader's address when
+ * known), TABLET_NOT_FOUND, TABLET_NOT_RUNNING, SERVICE_UNAVAILABLE, INVALID_ARGUMENT, STALE_TERM,
+ * ABORTED. Writes and scans are served by tablet leaders only.
+ */
+public final class TabletServerServiceImpl extends TabletServerServiceGrpc.TabletServerServiceImplBase {
+    private static final Logger LOG = LoggerFactory.getLogger(TabletServerServiceImpl.class);
+
+    private final PeerPB self;
+    private final TabletManager tablets;
+    private final PeerDirectory peers;
+    private final MasterTermGuard masterTerms;
+
+    public TabletServerServiceImpl(PeerPB self, TabletManager tablets, PeerDirectory peers, MasterTermGuard masterTerms) {
+        this.self = self;
+        this.tablets = tablets;
+        this.peers = peers;
+        this.masterTerms = masterTerms;
+    }
+
+    @Override
+    public void write(WriteRequestPB request, StreamObserver<WriteResponsePB> response) {
+        Optional<ErrorPB> refusal = leaderRefusal(request.getTabletId(), true);
+        if (refusal.isPresent()) {
+            reply(response, WriteResponsePB.newBuilder().setError(refusal.get()).build());
+            return;
+        }
+        TabletReplica replica = tablets.lookup(request.getTabletId()).orElseThrow();
+        PreparedWrite prepared;
+        java.util.concurrent.CompletableFuture<Object> applied;
+        try {
+            synchronized (replica.writeLock()) {
+                prepared = replica.tablet().prepareWrite(request);
+                if (prepared.payload().isEmpty()) {
+                    reply(response, WriteResponsePB.newBuilder().addAllRowErrors(prepared.rowErrors()).build());
+                    return;
+                }
+                applied = replica.driver().propose(prepared.payload());
+            }
+        } catch (TabletException e) {
+            reply(response, WriteResponsePB.newBuilder().setError(Errors.of(e.code(), e.getMessage())).build());
+            return;
+        }
+        long timestamp = prepared.timestamp();
+        applied.whenComplete((result, failure) -> {
+            if (failure == null) {
+                reply(response, (WriteResponsePB) result);
+                return;
+            }
+            replica.tablet().abortPrepared(timestamp);
+            Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                    ? failure.getCause() : failure;
+            ErrorPB error;
+            if (cause instanceof ProposalRefusedException refused) {
+                error = refused.getMessage().startsWith("lost to")
+                        ? Errors.of(Code.ABORTED, "the write was not applied: " + refused.getMessage())
+                        : refused.leaderHint().isPresent() || refused.getMessage().equals("not the leader")
+                        ? Errors.notTheLeader("tablet " + request.getTabletId(), refused.leaderHint(), peers)
+                        : Errors.of(Code.SERVICE_UNAVAILABLE, refused.getMessage());
+            } else {
+                error = Errors.of(Code.SERVICE_UNAVAILABLE, "outcome unknown: " + cause.getMessage());
+            }
+            reply(response, WriteResponsePB.newBuilder().setError(error).build());
+        });
+    }
+
+    @Override
+    public void scan(ScanRequestPB request, StreamObserver<ScanResponsePB> response) {
+        Optional<ErrorPB> refusal = leaderRefusal(request.getTabletId(), true);
+        if (refusal.isPresent()) {
+            reply(response, ScanResponsePB.newBuilder().setError(refusal.get()).build());
+            return;
+        }
+        TabletReplica replica = tablets.lookup(request.getTabletId()).orElseThrow();
+        reply(response, guarded(() -> replica.tablet().scan(request),
+                error -> ScanResponsePB.newBuilder().setError(error).build()));
+    }
+
+    @Override
+    public void checksum(ChecksumRequestPB request, StreamObserver<ChecksumResponsePB> response) {
+        Optional<TabletReplica> replica = tablets.lookup(request.getTabletId());
+        if (replica.isEmpty()) {
+            reply(response, ChecksumResponsePB.newBuilder().setError(notFound(request.getTabletId())).build());
+            return;
+        }
+        reply(response, guarded(() -> replica.get().tablet().checksum(request),
+                error -> ChecksumResponsePB.newBuilder().setError(error).build()));
+    }
+
+    @Override
+    public void createTablet(CreateTabletRequestPB request, StreamObserver<CreateTabletResponsePB> response) {
+        Optional<ErrorPB> stale = masterTerms.check(request.getMasterTerm());
+        if (stale.isPresent()) {
+            reply(response, CreateTabletResponsePB.newBuilder().setError(stale.get()).build());
+            return;
+        }
+        reply(response, guarded(() -> {
+            tablets.create(request.getTablet(), request.getPeersList());
+            return CreateTabletResponsePB.getDefaultInstance();
+        }, error -> CreateTabletResponsePB.newBuilder().setError(error).build()));
+    }
+
+    @Override
+    public void deleteTablet(DeleteTabletRequestPB request, StreamObserver<DeleteTabletResponsePB> response) {
+        Optional<ErrorPB> stale = masterTerms.check(request.getMasterTerm());
+        if (stale.isPresent()) {
+            reply(response, DeleteTabletResponsePB.newBuilder().setError(stale.get()).build());
+            return;
+        }
+        reply(response, guarded(() -> tablets.delete(request.getTabletId())
+                        ? DeleteTabletResponsePB.getDefaultInstance()
+                        : DeleteTabletResponsePB.newBuilder().setError(notFound(request.getTabletId())).build(),
+                error -> DeleteTabletResponsePB.newBuilder().setError(error).build()));
+    }
+
+    @Override
+    public void listTablets(ListTabletsRequestPB request, StreamObserver<ListTabletsResponsePB> response) {
+        ListTabletsResponsePB.Builder list = ListTabletsResponsePB.newBuilder();
+        for (TabletReplica replica : tablets.all()) {
+            list.addTablets(TabletReportPB.newBuilder().setTablet(replica.tablet().metadata())
+                    .setState(replica.state()).setConsensus(consensusState(replica.driver())));
+        }
+        reply(response, list.build());
+    }
+
+    @Override
+    public void getStatus(ServerStatusRequestPB request, StreamObserver<ServerStatusResponsePB> response) {
+        reply(response, ServerStatusResponsePB.newBuilder().setSelf(self).setKind("tserver")
+                .setPid(ProcessHandle.current().pid()).build());
+    }
+
+    /** Why this server cannot serve a leader-only request for the tablet now, if it cannot. */
+    private Optional<ErrorPB> leaderRefusal(String tabletId, boolean needsWrites) {
+        Optional<TabletReplica> replica = tablets.lookup(tabletId);
+        if (replica.isEmpty()) {
+            return Optional.of(notFound(tabletId));
+        }
+        if (replica.get().driver().isClosed()) {
+            return Optional.of(Errors.of(Code.TABLET_NOT_RUNNING, "tablet " + tabletId + " stopped after a failure"));
+        }
+        GroupDriver.Status status = replica.get().driver().status();
+        if (!status.role().equals("leader")) {
+            return Optional.of(Errors.notTheLeader("tablet " + tabletId, status.leaderHint(), peers));
+        }
+        if (needsWrites && !status.servesWrites()) {
+            return Optional.of(Errors.of(Code.SERVICE_UNAVAILABLE, "tablet " + tabletId
+                    + ": the new leader has not yet applied the entry that starts its term"));
+        }
+        return Optional.empty();
+    }
+
+    static ConsensusStatePB consensusState(GroupDriver driver) {
+        GroupDriver.Status status = driver.status();
+        ConsensusStatePB.Builder state = ConsensusStatePB.newBuilder().setGroupId(status.groupId())
+                .setSelf(status.self().value()).setRole(status.role()).setTerm(status.term())
+                .setLeaderReady(status.leaderReady()).setCommitIndex(status.commitIndex())
+                .setLastOpId(OpIdPB.newBuilder().setTerm(status.lastOpId().term()).setIndex(status.lastOpId().index()))
+                .setAppliedIndex(status.appliedIndex())
+                .setMembership(MembershipPB.newBuilder()
+                        .addAllVoters(status.membership().voters().stream().map(Object::toString).toList())
+                        .addAllLearners(status.membership().learners().stream().map(Object::toString).toList()))
+                .setWalFirstIndex(status.walFirstIndex()).setWalSegments(status.walSegments())
+                .setLogCacheBytes(status.logCacheBytesUsed());
+        status.leaderHint().ifPresent(leader -> state.setLeaderUuid(leader.value()));
+        return state.build();
+    }
+
+    private static ErrorPB notFound(String tabletId) {
+        return Errors.of(Code.TABLET_NOT_FOUND, "this server hosts no replica of tablet " + tabletId);
+    }
+
+    private static <T> T guarded(Supplier<T> call, java.util.function.Function<ErrorPB, T> onError) {
+        try {
+            return call.get();
+        } catch (TabletException e) {
+            return onError.apply(Errors.of(e.code(), e.getMessage()));
+        } catch (IllegalArgumentException e) {
+            return onError.apply(Errors.of(Code.INVALID_ARGUMENT, e.getMessage()));
+        } catch (RuntimeException e) {
+            LOG.error("request failed", e);
+            return onError.apply(Errors.of(Code.INTERNAL, e.toString()));
+        }
+    }
+
+    private interface IoSupplier<T> {
+        T get() throws java.io.IOException;
+    }
+
+    private static <T> T guarded(IoSupplier<T> call, java.util.function.Function<ErrorPB, T> onError) {
+        return guarded((Supplier<T>) () -> {
+            try {
+                return call.get();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, onError);
+    }
+
+    private static <T> void reply(StreamObserver<T> response, T message) {
+        response.onNext(message);
+        response.onCompleted();
+    }
+}
