@@ -50,7 +50,7 @@ final class PeerLink {
     private final AtomicInteger flushWork = new AtomicInteger();
 
     // Guarded by this. The stream is also read without the lock by flush (volatile).
-    private State state = State.IDLE;
+    private volatile State state = State.IDLE;
     private ManagedChannel channel;
     private HostPort address;
     private int failuresInARow;
@@ -117,7 +117,9 @@ final class PeerLink {
         do {
             ClientCallStreamObserver<ConsensusBatchPB> current = stream;
             if (current == null) {
-                dropQueued();
+                if (state != State.STREAMING) {
+                    dropQueued(); // between a stream's start and its publication the queue just waits
+                }
             } else {
                 drainInto(current);
             }
@@ -202,10 +204,12 @@ final class PeerLink {
         current.resetConnectBackoff(); // our back-off governs; the channel's own would wait up to 2 minutes
         long generation = ++streamGeneration;
         state = State.STREAMING;
+        @SuppressWarnings("unchecked")
+        ClientCallStreamObserver<ConsensusBatchPB>[] started = new ClientCallStreamObserver[1];
         ConsensusServiceGrpc.newStub(current).deliver(new ClientResponseObserver<ConsensusBatchPB, DeliverAckPB>() {
             @Override
             public void beforeStart(ClientCallStreamObserver<ConsensusBatchPB> requestStream) {
-                stream = requestStream;
+                started[0] = requestStream;
                 requestStream.setOnReadyHandler(() -> onReady(generation, requestStream));
             }
 
@@ -222,7 +226,13 @@ final class PeerLink {
                 onStreamEnded(generation, null);
             }
         });
-        return true;
+        // Published only now: before the call has started, isReady() fails inside gRPC. A failure
+        // callback on another thread waits for our lock and then clears it; one that ran inline
+        // (the lock is reentrant) already moved us to BACKING_OFF, so the dead stream is not published.
+        if (state == State.STREAMING) {
+            stream = started[0];
+        }
+        return state == State.STREAMING;
     }
 
     private void onReady(long generation, ClientCallStreamObserver<ConsensusBatchPB> requestStream) {
