@@ -9,9 +9,13 @@ import basalt.consensus.driver.DriverPool;
 import basalt.consensus.driver.GroupDriver;
 import basalt.consensus.driver.GroupOptions;
 import basalt.consensus.wal.WalOptions;
+import basalt.proto.ChangeMembershipRequestPB;
+import basalt.proto.ChangeMembershipResponsePB;
 import basalt.proto.ConsensusStateRequestPB;
 import basalt.proto.ConsensusStateResponsePB;
 import basalt.proto.FaultRequestPB;
+import basalt.proto.HostPortPB;
+import basalt.proto.PeerPB;
 import basalt.proto.TransferLeadershipRequestPB;
 import com.google.protobuf.ByteString;
 import java.io.IOException;
@@ -187,6 +191,37 @@ class GrpcConsensusTransportTest {
         assertThat(leader.transport.stats().tabletCopiesSent()).isPositive();
         // Its state came whole from the copy, after which its WAL restarts past it (status lags the install).
         await(() -> lagging.driver.status().walFirstIndex() > 1000, "the lagging follower's WAL restarts after the copy");
+    }
+
+    /**
+     * Goal: ChangeMembership over RPC adds a learner whose address the leader did not know: the address
+     * rides in the request, lands in the leader's peer directory, and the learner catches up.
+     */
+    @Test
+    void addLearnerThroughRpcTeachesTheLeaderItsAddress() throws Exception {
+        startCluster(TransportOptions.DEFAULTS, WalOptions.defaults(), GroupOptions.DEFAULT_LOG_CACHE_BYTES_MAX);
+        LoopbackNode leader = awaitLeader();
+        leader.driver.propose(ByteString.copyFromUtf8("a=1")).get(10, TimeUnit.SECONDS);
+        LoopbackNode newcomer = new LoopbackNode(NodeId.of("uuid-4"), dir.resolve("n4"), TransportOptions.DEFAULTS);
+        newcomer.startServer(0);
+        for (LoopbackNode node : nodes) {
+            newcomer.peers.put(node.id, node.address());
+        }
+        newcomer.openGroup(GROUP, Membership.ofVoters(List.of()), pool, WalOptions.defaults(),
+                GroupOptions.DEFAULT_LOG_CACHE_BYTES_MAX);
+        nodes.add(newcomer);
+        assertThat(leader.peers.lookup(newcomer.id)).isEmpty();
+
+        ChangeMembershipResponsePB answer = newcomer.transport.blockingStub(leader.id).changeMembership(
+                ChangeMembershipRequestPB.newBuilder().setGroupId(GROUP)
+                        .setKind(ChangeMembershipRequestPB.Kind.ADD_LEARNER)
+                        .setPeer(PeerPB.newBuilder().setUuid(newcomer.id.value()).setAddress(
+                                HostPortPB.newBuilder().setHost("127.0.0.1").setPort(newcomer.port)))
+                        .build());
+        assertThat(answer.hasError()).as(answer.getError().getMessage()).isFalse();
+        assertThat(answer.getOpId().getIndex()).isPositive();
+        assertThat(leader.peers.lookup(newcomer.id)).contains(newcomer.address());
+        await(() -> "1".equals(newcomer.stateMachine.values().get("a")), "the learner catches up");
     }
 
     // ---------------------------------------------------------------- helpers
