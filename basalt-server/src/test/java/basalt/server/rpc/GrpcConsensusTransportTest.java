@@ -67,6 +67,7 @@ class GrpcConsensusTransportTest {
         }
         CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).get(20, TimeUnit.SECONDS);
         awaitSameState(leader);
+        System.out.println("1,000 pipelined proposals, leader transport: " + leader.transport.stats());
         assertThat(leader.stateMachine.values()).hasSize(100).containsEntry("k99", "v999");
         assertThat(leader.transport.stats().batchesSent()).isLessThanOrEqualTo(leader.transport.stats().messagesSent());
 
@@ -191,6 +192,51 @@ class GrpcConsensusTransportTest {
         assertThat(leader.transport.stats().tabletCopiesSent()).isPositive();
         // Its state came whole from the copy, after which its WAL restarts past it (status lags the install).
         await(() -> lagging.driver.status().walFirstIndex() > 1000, "the lagging follower's WAL restarts after the copy");
+    }
+
+    /**
+     * Goal: a server that comes back on another port is reached once the directories learn the new
+     * address: the listener cancels the stream to the old address and the next one goes to the new.
+     */
+    @Test
+    void serverMovedToAnotherPortIsReachedAfterDirectoryUpdate() throws Exception {
+        startCluster(TransportOptions.DEFAULTS, WalOptions.defaults(), GroupOptions.DEFAULT_LOG_CACHE_BYTES_MAX);
+        LoopbackNode leader = awaitLeader();
+        LoopbackNode moved = nodes.stream().filter(n -> n != leader).findFirst().orElseThrow();
+        int oldPort = moved.port;
+        moved.stop();
+        leader.driver.propose(ByteString.copyFromUtf8("a=1")).get(10, TimeUnit.SECONDS);
+        moved.startServer(0);
+        assertThat(moved.port).isNotEqualTo(oldPort);
+        for (LoopbackNode node : nodes) {
+            node.peers.put(moved.id, moved.address());
+        }
+        moved.openGroup(GROUP, Membership.ofVoters(ids()), pool, WalOptions.defaults(),
+                GroupOptions.DEFAULT_LOG_CACHE_BYTES_MAX);
+        leader.driver.propose(ByteString.copyFromUtf8("b=2")).get(10, TimeUnit.SECONDS);
+        awaitSameState(leader);
+    }
+
+    /**
+     * Goal: an outbound delay holds messages back by at least its length and loses none. Method: delay
+     * the leader's messages to both followers by 40 ms; one proposal then needs at least 40 ms to commit.
+     */
+    @Test
+    void outboundDelaySlowsCommitWithoutLoss() throws Exception {
+        startCluster(TransportOptions.DEFAULTS, WalOptions.defaults(), GroupOptions.DEFAULT_LOG_CACHE_BYTES_MAX);
+        LoopbackNode leader = awaitLeader();
+        leader.driver.propose(ByteString.copyFromUtf8("warm=up")).get(10, TimeUnit.SECONDS);
+        for (LoopbackNode other : nodes) {
+            if (other != leader) {
+                leader.faults.delay(other.id, 40);
+            }
+        }
+        long start = System.nanoTime();
+        leader.driver.propose(ByteString.copyFromUtf8("a=1")).get(10, TimeUnit.SECONDS);
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isGreaterThanOrEqualTo(40);
+        leader.faults.healAll();
+        awaitSameState(leader);
+        assertThat(leader.transport.stats().droppedOverflow() + leader.transport.stats().droppedByFault()).isZero();
     }
 
     /**
