@@ -136,7 +136,7 @@ public final class GrpcConsensusTransport implements AutoCloseable {
         tabletCopiesSent.increment();
     }
 
-    /** A stub for one unary call to {@code peer}, its deadline already set; null when the peer is unknown. */
+    /** A stub for one unary call to {@code peer}, its deadline already set; IllegalArgumentException when its address is unknown. */
     public ConsensusServiceGrpc.ConsensusServiceBlockingStub blockingStub(NodeId peer) {
         PeerLink link = link(peer);
         Check.arg(link != null, "no address known for %s", peer);
