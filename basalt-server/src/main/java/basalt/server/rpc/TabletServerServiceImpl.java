@@ -32,7 +32,6 @@ import basalt.tserver.TabletReplica;
 import io.grpc.stub.StreamObserver;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -208,31 +207,22 @@ public final class TabletServerServiceImpl extends TabletServerServiceGrpc.Table
         return Errors.of(Code.TABLET_NOT_FOUND, "this server hosts no replica of tablet " + tabletId);
     }
 
-    private static <T> T guarded(Supplier<T> call, java.util.function.Function<ErrorPB, T> onError) {
+    private interface Call<T> {
+        T get() throws java.io.IOException;
+    }
+
+    /** Runs a call and turns its failure into the specific error the response carries. */
+    private static <T> T guarded(Call<T> call, java.util.function.Function<ErrorPB, T> onError) {
         try {
             return call.get();
         } catch (TabletException e) {
             return onError.apply(Errors.of(e.code(), e.getMessage()));
         } catch (IllegalArgumentException e) {
             return onError.apply(Errors.of(Code.INVALID_ARGUMENT, e.getMessage()));
-        } catch (RuntimeException e) {
+        } catch (java.io.IOException | RuntimeException e) {
             LOG.error("request failed", e);
             return onError.apply(Errors.of(Code.INTERNAL, e.toString()));
         }
-    }
-
-    private interface IoSupplier<T> {
-        T get() throws java.io.IOException;
-    }
-
-    private static <T> T guarded(IoSupplier<T> call, java.util.function.Function<ErrorPB, T> onError) {
-        return guarded((Supplier<T>) () -> {
-            try {
-                return call.get();
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        }, onError);
     }
 
     private static <T> void reply(StreamObserver<T> response, T message) {

@@ -1,0 +1,54 @@
+package basalt.cli;
+
+import basalt.common.net.HostPort;
+import basalt.tserver.TabletServer;
+import basalt.tserver.TabletServerOptions;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code basalt tserver}: runs one tablet server until SIGTERM or Ctrl-C, then stops it cleanly and
+ * exits 0 (the mini cluster and local-cluster tell a clean stop from a crash by the exit code).
+ */
+@Command(name = "tserver", mixinStandardHelpOptions = true,
+        description = "Run a tablet server: hosts tablet replicas, each a Raft group, and serves them over gRPC.")
+final class TserverCommand implements java.util.concurrent.Callable<Integer> {
+    @Option(names = "--fs_wal_dir", required = true, description = "Directory of every tablet's WAL and consensus metadata.")
+    Path walDir;
+
+    @Option(names = "--fs_data_dir", required = true, description = "Directory of the tablet store and the server's identity.")
+    Path dataDir;
+
+    @Option(names = "--rpc_bind", defaultValue = "127.0.0.1:0", description = "host:port to listen on; port 0 lets the OS choose (default ${DEFAULT-VALUE}).")
+    String rpcBind;
+
+    @Option(names = "--webserver_port", defaultValue = "-1", description = "Web UI port (not served yet; accepted for CLI compatibility).")
+    int webserverPort;
+
+    @Option(names = "--master_addresses", description = "Masters to heartbeat to (used once masters exist).")
+    String masterAddresses;
+
+    @Option(names = "--flush_interval_ms", defaultValue = "5000", description = "How often the tablet store flushes, which lets WAL segments be deleted (default ${DEFAULT-VALUE}).")
+    long flushIntervalMs;
+
+    @Option(names = "--wal_segment_bytes", defaultValue = "67108864", description = "WAL segment size (default ${DEFAULT-VALUE}).")
+    long walSegmentBytes;
+
+    @Override
+    public Integer call() throws Exception {
+        TabletServerOptions options = TabletServerOptions.defaults(walDir, dataDir, HostPort.parse(rpcBind))
+                .withWebserverPort(webserverPort).withFlushIntervalMs(flushIntervalMs)
+                .withWalSegmentBytes(walSegmentBytes);
+        TabletServer server = TabletServer.start(options);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runnable stop = () -> {
+            server.close();
+            stopped.countDown();
+        };
+        Signals.onTerminate(stop);
+        stopped.await();
+        return 0;
+    }
+}

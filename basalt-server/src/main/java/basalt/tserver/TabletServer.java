@@ -1,0 +1,183 @@
+package basalt.tserver;
+
+import basalt.common.net.HostPort;
+import basalt.common.server.ServerInfo;
+import basalt.common.server.ServerInfoFile;
+import basalt.common.time.Clock;
+import basalt.common.time.HybridClock;
+import basalt.consensus.core.NodeId;
+import basalt.consensus.driver.DriverPool;
+import basalt.proto.HostPortPB;
+import basalt.proto.PeerPB;
+import basalt.server.rpc.ConsensusRpcServer;
+import basalt.server.rpc.ConsensusServiceImpl;
+import basalt.server.rpc.FaultInjectionServiceImpl;
+import basalt.server.rpc.GroupRegistry;
+import basalt.server.rpc.GrpcConsensusTransport;
+import basalt.server.rpc.NetworkFaults;
+import basalt.server.rpc.PeerDirectory;
+import basalt.server.rpc.TabletServerServiceImpl;
+import basalt.tablet.TabletStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A tablet server process: hosts many tablet replicas, each a Raft group, in one RocksDB store, and
+ * serves them over gRPC. Start-up is bootstrap: load the identity, open the store, open every tablet
+ * and replay its WAL beyond the store's durable point, then listen, then announce readiness by writing
+ * {@code server-info} (the contract the mini cluster and operators rely on).
+ */
+public final class TabletServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(TabletServer.class);
+
+    private final TabletServerOptions options;
+    private final NodeId self;
+    private final TabletStore store;
+    private final DriverPool pool;
+    private final PeerDirectory peers;
+    private final PeerFile peerFile;
+    private final GrpcConsensusTransport transport;
+    private final GroupRegistry registry = new GroupRegistry();
+    private final TabletManager tablets;
+    private final ConsensusRpcServer server;
+    private final ScheduledExecutorService flusher;
+
+    private TabletServer(TabletServerOptions options) throws IOException {
+        this.options = options;
+        Files.createDirectories(options.dataDir());
+        Files.createDirectories(options.walDir());
+        this.self = NodeId.of(ServerIdentity.loadOrCreate(options.dataDir()));
+        this.store = TabletStore.open(options.dataDir().resolve("store"));
+        this.pool = new DriverPool(options.workerThreads(), options.tickMs());
+        this.peers = new PeerDirectory();
+        this.peerFile = new PeerFile(options.dataDir().resolve("peers"));
+        peerFile.loadInto(peers);
+        peers.addListener((peer, address) -> peerFile.save(peers));
+        NetworkFaults faults = new NetworkFaults();
+        this.transport = new GrpcConsensusTransport(self, peers, faults, options.transport());
+        this.tablets = new TabletManager(self, options, store, new HybridClock(Clock.SYSTEM), pool, transport,
+                registry, peers);
+        tablets.openAll();
+        MasterTermGuard masterTerms = new MasterTermGuard(options.dataDir());
+        // The service needs our address, known only once bound: bind first, then build the address record.
+        ConsensusServiceImpl consensus = new ConsensusServiceImpl(self, registry, peers, faults);
+        FaultInjectionServiceImpl faultService = new FaultInjectionServiceImpl(faults);
+        DeferredTabletService tabletService = new DeferredTabletService();
+        this.server = ConsensusRpcServer.start(options.rpcBind(), options.transport(),
+                List.of(consensus, faultService, tabletService));
+        HostPort address = server.address();
+        tabletService.delegate = new TabletServerServiceImpl(PeerPB.newBuilder().setUuid(self.value())
+                .setAddress(HostPortPB.newBuilder().setHost(address.host()).setPort(address.port())).build(),
+                tablets, peers, masterTerms);
+        this.flusher = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "store-flusher");
+            thread.setDaemon(true);
+            return thread;
+        });
+        flusher.scheduleWithFixedDelay(this::flushQuietly, options.flushIntervalMs(), options.flushIntervalMs(),
+                TimeUnit.MILLISECONDS);
+        ServerInfoFile.write(options.dataDir(), new ServerInfo(self.value(), address, null, ProcessHandle.current().pid()));
+        LOG.info("tablet server {} serving on {} with {} tablets", self, address, tablets.all().size());
+    }
+
+    public static TabletServer start(TabletServerOptions options) throws IOException {
+        return new TabletServer(options);
+    }
+
+    private void flushQuietly() {
+        try {
+            store.flush();
+        } catch (RuntimeException e) {
+            LOG.error("flushing the tablet store failed", e);
+        }
+    }
+
+    public NodeId uuid() {
+        return self;
+    }
+
+    public HostPort address() {
+        return server.address();
+    }
+
+    public TabletManager tablets() {
+        return tablets;
+    }
+
+    public GrpcConsensusTransport transport() {
+        return transport;
+    }
+
+    /** Stops serving, closes every group, flushes and closes the store. */
+    @Override
+    public void close() {
+        LOG.info("tablet server {} stopping", self);
+        server.close();
+        flusher.shutdownNow();
+        tablets.close();
+        transport.close();
+        pool.close();
+        store.close();
+    }
+
+    /** The tablet service is registered before the bound port is known; calls go to the real one after. */
+    private static final class DeferredTabletService extends basalt.proto.TabletServerServiceGrpc.TabletServerServiceImplBase {
+        volatile TabletServerServiceImpl delegate;
+
+        private TabletServerServiceImpl target() {
+            TabletServerServiceImpl target = delegate;
+            if (target == null) {
+                throw io.grpc.Status.UNAVAILABLE.withDescription("starting").asRuntimeException();
+            }
+            return target;
+        }
+
+        @Override
+        public void createTablet(basalt.proto.CreateTabletRequestPB request,
+                                 io.grpc.stub.StreamObserver<basalt.proto.CreateTabletResponsePB> response) {
+            target().createTablet(request, response);
+        }
+
+        @Override
+        public void deleteTablet(basalt.proto.DeleteTabletRequestPB request,
+                                 io.grpc.stub.StreamObserver<basalt.proto.DeleteTabletResponsePB> response) {
+            target().deleteTablet(request, response);
+        }
+
+        @Override
+        public void write(basalt.proto.WriteRequestPB request,
+                          io.grpc.stub.StreamObserver<basalt.proto.WriteResponsePB> response) {
+            target().write(request, response);
+        }
+
+        @Override
+        public void scan(basalt.proto.ScanRequestPB request,
+                         io.grpc.stub.StreamObserver<basalt.proto.ScanResponsePB> response) {
+            target().scan(request, response);
+        }
+
+        @Override
+        public void checksum(basalt.proto.ChecksumRequestPB request,
+                             io.grpc.stub.StreamObserver<basalt.proto.ChecksumResponsePB> response) {
+            target().checksum(request, response);
+        }
+
+        @Override
+        public void listTablets(basalt.proto.ListTabletsRequestPB request,
+                                io.grpc.stub.StreamObserver<basalt.proto.ListTabletsResponsePB> response) {
+            target().listTablets(request, response);
+        }
+
+        @Override
+        public void getStatus(basalt.proto.ServerStatusRequestPB request,
+                              io.grpc.stub.StreamObserver<basalt.proto.ServerStatusResponsePB> response) {
+            target().getStatus(request, response);
+        }
+    }
+}
