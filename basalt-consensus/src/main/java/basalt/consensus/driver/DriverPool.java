@@ -17,6 +17,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class DriverPool implements AutoCloseable {
     private final ExecutorService workers;
     private final ScheduledExecutorService timer;
+    /** Runs WAL fsyncs for every group; fsyncs block, so this pool is apart from the workers. */
+    private final ExecutorService walSyncers;
     private final CopyOnWriteArrayList<GroupDriver> groups = new CopyOnWriteArrayList<>();
     private final long tickMs;
 
@@ -26,6 +28,7 @@ public final class DriverPool implements AutoCloseable {
         this.tickMs = tickMs;
         this.workers = Executors.newFixedThreadPool(workerThreads, daemonThreads("raft-worker"));
         this.timer = Executors.newSingleThreadScheduledExecutor(daemonThreads("raft-ticker"));
+        this.walSyncers = Executors.newFixedThreadPool(WAL_SYNC_THREADS, daemonThreads("wal-sync"));
         timer.scheduleAtFixedRate(this::tickAll, tickMs, tickMs, TimeUnit.MILLISECONDS);
     }
 
@@ -33,8 +36,15 @@ public final class DriverPool implements AutoCloseable {
         return tickMs;
     }
 
+    /** Enough fsyncs in flight at once for the groups of one disk; each blocks its thread. */
+    private static final int WAL_SYNC_THREADS = 8;
+
     ExecutorService workers() {
         return workers;
+    }
+
+    ExecutorService walSyncers() {
+        return walSyncers;
     }
 
     void register(GroupDriver group) {
@@ -55,6 +65,7 @@ public final class DriverPool implements AutoCloseable {
     public void close() {
         timer.shutdownNow();
         workers.shutdownNow();
+        walSyncers.shutdownNow();
     }
 
     private static ThreadFactory daemonThreads(String prefix) {

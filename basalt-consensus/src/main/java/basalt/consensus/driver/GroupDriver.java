@@ -157,7 +157,7 @@ public final class GroupDriver implements AutoCloseable {
             metadata = ConsensusMetadata.initial(options.initialMembership());
             ConsensusMetadataFile.create(metadataFile, metadata);
         }
-        Wal wal = Wal.open(options.walDir(), options.wal());
+        Wal wal = Wal.open(options.walDir(), options.wal(), pool.walSyncers());
         OpId applied = stateMachine.lastApplied();
         if (applied.index() > wal.lastIndex()) {
             // The state machine is ahead of the log (a tablet copy was installed, then we crashed before the

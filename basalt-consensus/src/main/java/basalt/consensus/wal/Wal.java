@@ -89,14 +89,24 @@ public final class Wal implements Closeable {
      * first {@link #sync()}, so a WAL used only through the blocking calls costs no thread.
      */
     private ExecutorService syncer;
+    /**
+     * When set, {@link #sync()} runs on this shared executor instead of a thread of the WAL's own: a
+     * server with thousands of groups must not own thousands of syncer threads. Concurrent syncs of one
+     * WAL are safe (group commit elects one fsync leader among them).
+     */
+    private final java.util.concurrent.Executor sharedSyncer;
 
-    private Wal(Path dir, WalOptions options, List<Segment> segments) {
+    private Wal(Path dir, WalOptions options, List<Segment> segments, java.util.concurrent.Executor sharedSyncer) {
         this.dir = dir;
         this.options = options;
         this.segments = segments;
+        this.sharedSyncer = sharedSyncer;
     }
 
-    private synchronized ExecutorService syncer() {
+    private synchronized java.util.concurrent.Executor syncer() {
+        if (sharedSyncer != null) {
+            return sharedSyncer;
+        }
         if (syncer == null) {
             syncer = Executors.newSingleThreadExecutor(runnable -> {
                 Thread thread = new Thread(runnable, "wal-syncer-" + dir.getFileName());
@@ -109,8 +119,13 @@ public final class Wal implements Closeable {
 
     /** Opens the WAL in {@code dir}, creating an empty one (starting after {@link OpId#ZERO}) if there is none. */
     public static Wal open(Path dir, WalOptions options) throws IOException {
+        return open(dir, options, null);
+    }
+
+    /** As {@link #open(Path, WalOptions)}, with {@link #sync()} run on {@code sharedSyncer} (null: a thread of its own). */
+    public static Wal open(Path dir, WalOptions options, java.util.concurrent.Executor sharedSyncer) throws IOException {
         List<Segment> segments = Recovery.recover(dir, options);
-        Wal wal = new Wal(dir, options, segments);
+        Wal wal = new Wal(dir, options, segments, sharedSyncer);
         // What recovery read may still sit only in the page cache (a process crash): make it durable.
         wal.active().channel.force(false);
         wal.fsyncCount.incrementAndGet();
