@@ -1,0 +1,167 @@
+package basalt.master.catalog;
+
+import basalt.common.check.Check;
+import basalt.proto.CatalogOpPB;
+import basalt.proto.RequestIdPB;
+import basalt.proto.RequestOutcomePB;
+import basalt.proto.TableRecordPB;
+import basalt.proto.TableState;
+import basalt.proto.TabletRecordPB;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Optional;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * The catalog as every master holds it in memory: tables, tablets, and the first outcome of each DDL
+ * request. Pure: it changes only through {@link #apply} of committed {@link CatalogOpPB}s, in log order,
+ * so every master (leader or follower) holds the same catalog at the same index, and a new leader needs
+ * no reload. Not thread-safe: the catalog group's thread applies; readers take {@link #copy()}-free views
+ * through the manager's lock.
+ *
+ * <p>Names: a table's name is taken from the op that creates it until the op that removes it or marks
+ * it DELETING, so a name is unique among live tables and free again as soon as a delete is accepted.
+ */
+public final class CatalogState {
+    private final TreeMap<String, TableRecordPB> tablesById = new TreeMap<>();
+    private final TreeMap<String, String> tableIdByName = new TreeMap<>();
+    private final TreeMap<String, TabletRecordPB> tabletsById = new TreeMap<>();
+    private final TreeMap<String, TreeSet<String>> tabletIdsByTable = new TreeMap<>();
+    /** First outcome of each DDL request, by client id then sequence number. */
+    private final TreeMap<String, TreeMap<Long, RequestOutcomePB>> outcomesByClient = new TreeMap<>();
+
+    /** Applies one committed catalog operation; every master calls this with the same ops in the same order. */
+    public void apply(CatalogOpPB op) {
+        for (String tableId : op.getRemoveTablesList()) {
+            TableRecordPB removed = tablesById.remove(tableId);
+            if (removed != null) {
+                tableIdByName.remove(removed.getName(), tableId);
+            }
+        }
+        for (String tabletId : op.getRemoveTabletsList()) {
+            TabletRecordPB removed = tabletsById.remove(tabletId);
+            if (removed != null) {
+                TreeSet<String> ofTable = tabletIdsByTable.get(removed.getTableId());
+                if (ofTable != null) {
+                    ofTable.remove(tabletId);
+                    if (ofTable.isEmpty()) {
+                        tabletIdsByTable.remove(removed.getTableId());
+                    }
+                }
+            }
+        }
+        for (TableRecordPB table : op.getUpsertTablesList()) {
+            TableRecordPB previous = tablesById.put(table.getTableId(), table);
+            if (previous != null && !previous.getName().equals(table.getName())) {
+                tableIdByName.remove(previous.getName(), table.getTableId());
+            }
+            if (table.getState() == TableState.TABLE_DELETING) {
+                tableIdByName.remove(table.getName(), table.getTableId());
+            } else {
+                String holder = tableIdByName.putIfAbsent(table.getName(), table.getTableId());
+                Check.state(holder == null || holder.equals(table.getTableId()),
+                        "catalog op gives name %s to table %s, but table %s holds it", table.getName(),
+                        table.getTableId(), holder);
+            }
+        }
+        for (TabletRecordPB tablet : op.getUpsertTabletsList()) {
+            tabletsById.put(tablet.getTabletId(), tablet);
+            tabletIdsByTable.computeIfAbsent(tablet.getTableId(), ignored -> new TreeSet<>()).add(tablet.getTabletId());
+        }
+        for (RequestOutcomePB outcome : op.getOutcomesList()) {
+            RequestIdPB id = outcome.getRequestId();
+            TreeMap<Long, RequestOutcomePB> ofClient =
+                    outcomesByClient.computeIfAbsent(id.getClientId(), ignored -> new TreeMap<>());
+            ofClient.putIfAbsent(id.getSequence(), outcome);
+            // The client has every answer below its first incomplete sequence: those can go.
+            ofClient.headMap(id.getFirstIncompleteSequence(), false).clear();
+        }
+    }
+
+    public Optional<TableRecordPB> tableById(String tableId) {
+        return Optional.ofNullable(tablesById.get(tableId));
+    }
+
+    /** A live (not DELETING) table by name. */
+    public Optional<TableRecordPB> tableByName(String name) {
+        String id = tableIdByName.get(name);
+        return id == null ? Optional.empty() : Optional.ofNullable(tablesById.get(id));
+    }
+
+    public List<TableRecordPB> tables() {
+        return List.copyOf(tablesById.values());
+    }
+
+    public List<TabletRecordPB> tabletsOf(String tableId) {
+        List<TabletRecordPB> tablets = new ArrayList<>();
+        for (String tabletId : tabletIdsByTable.getOrDefault(tableId, new TreeSet<>())) {
+            tablets.add(tabletsById.get(tabletId));
+        }
+        return tablets;
+    }
+
+    public Optional<TabletRecordPB> tablet(String tabletId) {
+        return Optional.ofNullable(tabletsById.get(tabletId));
+    }
+
+    public int tabletCount() {
+        return tabletsById.size();
+    }
+
+    /** The first outcome recorded for this request, if the catalog has one. */
+    public Optional<RequestOutcomePB> outcome(RequestIdPB requestId) {
+        NavigableMap<Long, RequestOutcomePB> ofClient = outcomesByClient.get(requestId.getClientId());
+        return ofClient == null ? Optional.empty() : Optional.ofNullable(ofClient.get(requestId.getSequence()));
+    }
+
+    /** Replicas placed or reported per tablet server uuid, for spreading new replicas by load. */
+    public Map<String, Integer> replicasPerServer() {
+        TreeMap<String, Integer> counts = new TreeMap<>();
+        for (TabletRecordPB tablet : tabletsById.values()) {
+            for (String server : tablet.getReplicasList()) {
+                counts.merge(server, 1, Integer::sum);
+            }
+        }
+        return Collections.unmodifiableMap(counts);
+    }
+
+    public SortedSet<String> tableNames() {
+        return Collections.unmodifiableSortedSet(new TreeSet<>(tableIdByName.keySet()));
+    }
+
+    /** The whole catalog as one op that recreates it: what a snapshot file and a tablet copy carry. */
+    public ByteString snapshot() {
+        CatalogOpPB.Builder all = CatalogOpPB.newBuilder().addAllUpsertTables(tablesById.values())
+                .addAllUpsertTablets(tabletsById.values());
+        for (TreeMap<Long, RequestOutcomePB> ofClient : outcomesByClient.values()) {
+            all.addAllOutcomes(ofClient.values());
+        }
+        return all.build().toByteString();
+    }
+
+    public static CatalogState fromSnapshot(ByteString snapshot) {
+        CatalogState state = new CatalogState();
+        if (!snapshot.isEmpty()) {
+            try {
+                CatalogOpPB all = CatalogOpPB.parseFrom(snapshot);
+                // Outcomes go in without their GC: the snapshot holds exactly what survived it.
+                CatalogOpPB withoutOutcomes = all.toBuilder().clearOutcomes().build();
+                state.apply(withoutOutcomes);
+                for (RequestOutcomePB outcome : all.getOutcomesList()) {
+                    state.outcomesByClient.computeIfAbsent(outcome.getRequestId().getClientId(), ignored -> new TreeMap<>())
+                            .putIfAbsent(outcome.getRequestId().getSequence(), outcome);
+                }
+            } catch (InvalidProtocolBufferException e) {
+                throw new IllegalArgumentException("catalog snapshot does not parse: " + e.getMessage(), e);
+            }
+        }
+        return state;
+    }
+}

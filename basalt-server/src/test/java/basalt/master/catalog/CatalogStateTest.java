@@ -1,0 +1,99 @@
+package basalt.master.catalog;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import basalt.consensus.core.Entry;
+import basalt.consensus.core.EntryType;
+import basalt.consensus.core.OpId;
+import basalt.proto.CatalogOpPB;
+import basalt.proto.RequestIdPB;
+import basalt.proto.RequestOutcomePB;
+import basalt.proto.TableRecordPB;
+import basalt.proto.TableState;
+import basalt.proto.TabletRecordPB;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The catalog's pure state: names, tablets, DDL outcomes, snapshots and the durable snapshot file. */
+class CatalogStateTest {
+    @TempDir
+    Path dir;
+
+    private static TableRecordPB table(String id, String name, TableState state) {
+        return TableRecordPB.newBuilder().setTableId(id).setName(name).setState(state).setNumReplicas(3).build();
+    }
+
+    private static TabletRecordPB tablet(String id, String tableId) {
+        return TabletRecordPB.newBuilder().setTabletId(id).setTableId(tableId).addReplicas("ts1").addReplicas("ts2").build();
+    }
+
+    @Test
+    void createsAndRemovesTablesAndTablets() {
+        CatalogState state = new CatalogState();
+        state.apply(CatalogOpPB.newBuilder().addUpsertTables(table("t1", "orders", TableState.TABLE_CREATING))
+                .addUpsertTablets(tablet("a", "t1")).addUpsertTablets(tablet("b", "t1")).build());
+        assertThat(state.tableByName("orders")).map(TableRecordPB::getTableId).contains("t1");
+        assertThat(state.tabletsOf("t1")).extracting(TabletRecordPB::getTabletId).containsExactly("a", "b");
+        assertThat(state.replicasPerServer()).containsEntry("ts1", 2);
+
+        state.apply(CatalogOpPB.newBuilder().addUpsertTables(table("t1", "orders", TableState.TABLE_DELETING)).build());
+        assertThat(state.tableByName("orders")).as("a deleting table frees its name at once").isEmpty();
+        assertThat(state.tableById("t1")).isPresent();
+
+        state.apply(CatalogOpPB.newBuilder().addRemoveTables("t1").addRemoveTablets("a").addRemoveTablets("b").build());
+        assertThat(state.tables()).isEmpty();
+        assertThat(state.tabletCount()).isZero();
+    }
+
+    @Test
+    void aNameHeldByAnotherLiveTableIsACheckFailure() {
+        CatalogState state = new CatalogState();
+        state.apply(CatalogOpPB.newBuilder().addUpsertTables(table("t1", "orders", TableState.TABLE_RUNNING)).build());
+        assertThatThrownBy(() -> state.apply(CatalogOpPB.newBuilder()
+                .addUpsertTables(table("t2", "orders", TableState.TABLE_CREATING)).build()))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("orders");
+    }
+
+    @Test
+    void keepsTheFirstOutcomeOfARequestUntilTheClientMovesPastIt() {
+        CatalogState state = new CatalogState();
+        RequestIdPB first = RequestIdPB.newBuilder().setClientId("c").setSequence(1).setFirstIncompleteSequence(1).build();
+        state.apply(CatalogOpPB.newBuilder().addOutcomes(RequestOutcomePB.newBuilder().setRequestId(first).setTableId("t1")).build());
+        state.apply(CatalogOpPB.newBuilder().addOutcomes(RequestOutcomePB.newBuilder().setRequestId(first).setTableId("other")).build());
+        assertThat(state.outcome(first)).map(RequestOutcomePB::getTableId).contains("t1");
+
+        RequestIdPB third = RequestIdPB.newBuilder().setClientId("c").setSequence(3).setFirstIncompleteSequence(2).build();
+        state.apply(CatalogOpPB.newBuilder().addOutcomes(RequestOutcomePB.newBuilder().setRequestId(third)).build());
+        assertThat(state.outcome(first)).as("dropped: the client has every answer below 2").isEmpty();
+        assertThat(state.outcome(third)).isPresent();
+    }
+
+    @Test
+    void snapshotFileRoundTripsAndRefusesCorruption() throws IOException {
+        CatalogStateMachine machine = CatalogStateMachine.open(dir);
+        CatalogOpPB op = CatalogOpPB.newBuilder().addUpsertTables(table("t1", "orders", TableState.TABLE_RUNNING))
+                .addUpsertTablets(tablet("a", "t1")).build();
+        machine.apply(new Entry(new OpId(1, 1), EntryType.NO_OP, com.google.protobuf.ByteString.EMPTY));
+        machine.apply(new Entry(new OpId(1, 2), EntryType.NORMAL, op.toByteString()));
+        assertThat(machine.durableIndex()).isZero();
+        machine.flush();
+        assertThat(machine.durableIndex()).isEqualTo(2);
+
+        CatalogStateMachine reopened = CatalogStateMachine.open(dir);
+        assertThat(reopened.lastApplied()).isEqualTo(new OpId(1, 2));
+        assertThat(reopened.<java.util.Optional<TableRecordPB>>read(state -> state.tableByName("orders"))).isPresent();
+        assertThat(reopened.apply(new Entry(new OpId(1, 2), EntryType.NORMAL, op.toByteString())))
+                .as("an entry already in the snapshot is skipped on replay").isNull();
+
+        Path file = dir.resolve("catalog-snapshot");
+        byte[] bytes = Files.readAllBytes(file);
+        bytes[bytes.length - 1] ^= 0x40;
+        Files.write(file, bytes);
+        assertThatThrownBy(() -> CatalogStateMachine.open(dir)).isInstanceOf(IOException.class)
+                .hasMessageContaining(file.toString()).hasMessageContaining("CRC32C");
+    }
+}
