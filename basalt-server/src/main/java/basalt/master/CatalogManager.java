@@ -1,0 +1,463 @@
+package basalt.master;
+
+import basalt.common.net.HostPort;
+import basalt.consensus.core.NodeId;
+import basalt.consensus.driver.GroupDriver;
+import basalt.consensus.driver.ProposalRefusedException;
+import basalt.master.catalog.CatalogStateMachine;
+import basalt.proto.CatalogOpPB;
+import basalt.proto.Code;
+import basalt.proto.CreateTableRequestPB;
+import basalt.proto.CreateTableResponsePB;
+import basalt.proto.CreateTabletRequestPB;
+import basalt.proto.DeleteTableRequestPB;
+import basalt.proto.DeleteTableResponsePB;
+import basalt.proto.DeleteTabletRequestPB;
+import basalt.proto.ErrorPB;
+import basalt.proto.PartitionPB;
+import basalt.proto.PeerPB;
+import basalt.proto.RequestOutcomePB;
+import basalt.proto.TableIdentifierPB;
+import basalt.proto.TableRecordPB;
+import basalt.proto.TableState;
+import basalt.proto.TabletMetadataPB;
+import basalt.proto.TabletRecordPB;
+import basalt.proto.TabletReportPB;
+import basalt.proto.TabletServerServiceGrpc;
+import basalt.proto.TabletState;
+import basalt.server.rpc.Errors;
+import basalt.server.rpc.PeerDirectory;
+import basalt.tablet.PartitionSchema;
+import basalt.tablet.Schema;
+import basalt.tablet.TabletException;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The leader master's DDL and its work on tablet servers. The catalog changes only through committed
+ * entries; this class proposes them (one DDL at a time, so a name is checked against everything that
+ * committed before) and drives tablet servers from catalog state alone, by idempotent tasks that any
+ * new leader resumes: create the replicas of CREATING tables until each tablet has a leader, then mark
+ * the table RUNNING; delete the replicas of DELETING tables, then remove their records. Every command to
+ * a tablet server carries this master's term, so a deposed leader's commands are refused.
+ *
+ * <p>Exactly once: a DDL's first outcome is committed with it (keyed by its request id), so a retry
+ * after a leader change gets that outcome back ("already exists" for the table we just created would be
+ * a bug).
+ */
+public final class CatalogManager implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(CatalogManager.class);
+    private static final long COMMIT_TIMEOUT_MS = 10_000;
+    private static final long TASK_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(1_000);
+
+    private final NodeId self;
+    private final GroupDriver catalogGroup;
+    private final CatalogStateMachine catalog;
+    private final TabletServerRegistry tabletServers;
+    private final PeerDirectory masterPeers;
+    private final MasterServerOptions options;
+    private final Object ddlLock = new Object();
+    private final Map<HostPort, ManagedChannel> channels = new ConcurrentHashMap<>();
+    /** When a create or delete was last sent, per "tablet/server", so tasks do not hammer a server. */
+    private final Map<String, Long> lastAttemptNanos = new ConcurrentHashMap<>();
+    /** Replicas whose deletion a tablet server confirmed, per "tablet/server". */
+    private final Map<String, Boolean> deletionConfirmed = new ConcurrentHashMap<>();
+    private volatile long leaderTerm = -1;
+
+    CatalogManager(NodeId self, GroupDriver catalogGroup, CatalogStateMachine catalog,
+                   TabletServerRegistry tabletServers, PeerDirectory masterPeers, MasterServerOptions options) {
+        this.self = self;
+        this.catalogGroup = catalogGroup;
+        this.catalog = catalog;
+        this.tabletServers = tabletServers;
+        this.masterPeers = masterPeers;
+        this.options = options;
+    }
+
+    // ---------------------------------------------------------------- leadership
+
+    /** Why this master cannot serve a leader-only call now, if it cannot. */
+    Optional<ErrorPB> leaderRefusal() {
+        GroupDriver.Status status = catalogGroup.status();
+        if (!status.role().equals("leader")) {
+            return Optional.of(Errors.notTheLeader("the catalog", status.leaderHint(), masterPeers));
+        }
+        if (!status.servesWrites()) {
+            return Optional.of(Errors.of(Code.SERVICE_UNAVAILABLE,
+                    "this master was just elected and has not yet applied the first entry of its term"));
+        }
+        if (status.term() != leaderTerm) {
+            // A new term: what we heard from tablet servers as leader before is stale.
+            tabletServers.clear();
+            lastAttemptNanos.clear();
+            deletionConfirmed.clear();
+            leaderTerm = status.term();
+            LOG.info("master {} leads the catalog in term {} with {} tables", self, leaderTerm,
+                    catalog.read(state -> state.tables().size()));
+        }
+        return Optional.empty();
+    }
+
+    long term() {
+        return catalogGroup.status().term();
+    }
+
+    // ---------------------------------------------------------------- DDL
+
+    CreateTableResponsePB createTable(CreateTableRequestPB request) {
+        Optional<ErrorPB> refusal = leaderRefusal();
+        if (refusal.isPresent()) {
+            return CreateTableResponsePB.newBuilder().setError(refusal.get()).build();
+        }
+        synchronized (ddlLock) {
+            Optional<RequestOutcomePB> first = request.hasRequestId()
+                    ? catalog.read(state -> state.outcome(request.getRequestId())) : Optional.empty();
+            if (first.isPresent()) {
+                return first.get().hasError()
+                        ? CreateTableResponsePB.newBuilder().setError(first.get().getError()).build()
+                        : CreateTableResponsePB.newBuilder().setTableId(first.get().getTableId()).build();
+            }
+            Optional<ErrorPB> invalid = validate(request);
+            if (invalid.isPresent()) {
+                return CreateTableResponsePB.newBuilder().setError(invalid.get()).build();
+            }
+            if (catalog.read(state -> state.tableByName(request.getName())).isPresent()) {
+                ErrorPB exists = Errors.of(Code.ALREADY_PRESENT, "a table named '" + request.getName() + "' exists");
+                recordOutcome(request.hasRequestId() ? RequestOutcomePB.newBuilder()
+                        .setRequestId(request.getRequestId()).setError(exists).build() : null);
+                return CreateTableResponsePB.newBuilder().setError(exists).build();
+            }
+            int replicas = request.getNumReplicas() == 0 ? 3 : request.getNumReplicas();
+            List<TabletServerRegistry.Entry> live = liveServers();
+            if (live.size() < replicas) {
+                return CreateTableResponsePB.newBuilder().setError(Errors.of(Code.SERVICE_UNAVAILABLE,
+                        "table '" + request.getName() + "' needs " + replicas + " live tablet servers, "
+                                + live.size() + " are live")).build();
+            }
+            String tableId = newId();
+            TableRecordPB table = TableRecordPB.newBuilder().setTableId(tableId).setName(request.getName())
+                    .setSchema(request.getSchema()).setPartitionSchema(request.getPartitionSchema())
+                    .setNumReplicas(replicas).setState(TableState.TABLE_CREATING).setVersion(1).build();
+            CatalogOpPB.Builder op = CatalogOpPB.newBuilder().addUpsertTables(table);
+            Map<String, Integer> load = new TreeMap<String, Integer>(catalog.<Map<String, Integer>>read(state -> state.replicasPerServer()));
+            Schema schema = Schema.fromPB(request.getSchema());
+            for (PartitionPB partition : PartitionSchema.fromPB(request.getPartitionSchema(), schema).partitions()) {
+                List<String> placed = place(live, load, replicas);
+                op.addUpsertTablets(TabletRecordPB.newBuilder().setTabletId(newId()).setTableId(tableId)
+                        .setPartition(partition).addAllReplicas(placed).setState(TabletState.TABLET_CREATING));
+            }
+            if (request.hasRequestId()) {
+                op.addOutcomes(RequestOutcomePB.newBuilder().setRequestId(request.getRequestId()).setTableId(tableId));
+            }
+            Optional<ErrorPB> failed = proposeAndWait(op.build());
+            if (failed.isPresent()) {
+                return CreateTableResponsePB.newBuilder().setError(failed.get()).build();
+            }
+            LOG.info("created table {} ({}) with {} tablets", request.getName(), tableId, op.getUpsertTabletsCount());
+            return CreateTableResponsePB.newBuilder().setTableId(tableId).build();
+        }
+    }
+
+    DeleteTableResponsePB deleteTable(DeleteTableRequestPB request) {
+        Optional<ErrorPB> refusal = leaderRefusal();
+        if (refusal.isPresent()) {
+            return DeleteTableResponsePB.newBuilder().setError(refusal.get()).build();
+        }
+        synchronized (ddlLock) {
+            Optional<RequestOutcomePB> first = request.hasRequestId()
+                    ? catalog.read(state -> state.outcome(request.getRequestId())) : Optional.empty();
+            if (first.isPresent()) {
+                return first.get().hasError() ? DeleteTableResponsePB.newBuilder().setError(first.get().getError()).build()
+                        : DeleteTableResponsePB.getDefaultInstance();
+            }
+            Optional<TableRecordPB> table = lookup(request.getTable());
+            if (table.isEmpty() || table.get().getState() == TableState.TABLE_DELETING) {
+                return DeleteTableResponsePB.newBuilder().setError(Errors.of(Code.NOT_FOUND,
+                        "no table " + describe(request.getTable()))).build();
+            }
+            CatalogOpPB.Builder op = CatalogOpPB.newBuilder()
+                    .addUpsertTables(table.get().toBuilder().setState(TableState.TABLE_DELETING)
+                            .setVersion(table.get().getVersion() + 1));
+            if (request.hasRequestId()) {
+                op.addOutcomes(RequestOutcomePB.newBuilder().setRequestId(request.getRequestId())
+                        .setTableId(table.get().getTableId()));
+            }
+            Optional<ErrorPB> failed = proposeAndWait(op.build());
+            return failed.map(error -> DeleteTableResponsePB.newBuilder().setError(error).build())
+                    .orElse(DeleteTableResponsePB.getDefaultInstance());
+        }
+    }
+
+    private void recordOutcome(RequestOutcomePB outcome) {
+        if (outcome != null) {
+            proposeAndWait(CatalogOpPB.newBuilder().addOutcomes(outcome).build());
+        }
+    }
+
+    private Optional<ErrorPB> validate(CreateTableRequestPB request) {
+        if (request.getName().isBlank()) {
+            return Optional.of(Errors.of(Code.INVALID_ARGUMENT, "a table needs a name"));
+        }
+        if (request.getNumReplicas() < 0 || request.getNumReplicas() % 2 == 0 && request.getNumReplicas() != 0) {
+            return Optional.of(Errors.of(Code.INVALID_ARGUMENT, "num_replicas must be odd and positive, not "
+                    + request.getNumReplicas()));
+        }
+        try {
+            Schema schema = Schema.fromPB(request.getSchema());
+            PartitionSchema.fromPB(request.getPartitionSchema(), schema);
+            return Optional.empty();
+        } catch (TabletException e) {
+            return Optional.of(Errors.of(Code.INVALID_ARGUMENT, e.getMessage()));
+        }
+    }
+
+    /** The {@code count} live servers with the fewest replicas (ties by uuid), counting this placement too. */
+    private static List<String> place(List<TabletServerRegistry.Entry> live, Map<String, Integer> load, int count) {
+        List<String> candidates = new ArrayList<>();
+        for (TabletServerRegistry.Entry entry : live) {
+            candidates.add(entry.server().getUuid());
+        }
+        candidates.sort(Comparator.comparing((String uuid) -> load.getOrDefault(uuid, 0)).thenComparing(uuid -> uuid));
+        List<String> placed = new ArrayList<>(candidates.subList(0, count));
+        for (String uuid : placed) {
+            load.merge(uuid, 1, Integer::sum);
+        }
+        return placed;
+    }
+
+    /** Proposes a catalog op and waits until it is applied here; an error when it will not be. */
+    private Optional<ErrorPB> proposeAndWait(CatalogOpPB op) {
+        try {
+            catalogGroup.propose(op.toByteString()).get(COMMIT_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            return Optional.empty();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof ProposalRefusedException refused) {
+                return Optional.of(refused.getMessage().startsWith("lost to")
+                        ? Errors.of(Code.ABORTED, "the catalog change was not applied: " + refused.getMessage())
+                        : Errors.notTheLeader("the catalog", refused.leaderHint(), masterPeers));
+            }
+            return Optional.of(Errors.of(Code.SERVICE_UNAVAILABLE, "the catalog change failed: " + e.getCause()));
+        } catch (TimeoutException e) {
+            return Optional.of(Errors.of(Code.TIMED_OUT, "the catalog change did not commit within "
+                    + COMMIT_TIMEOUT_MS + " ms; it may still"));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.of(Errors.of(Code.SERVICE_UNAVAILABLE, "interrupted"));
+        }
+    }
+
+    // ---------------------------------------------------------------- lookups
+
+    Optional<TableRecordPB> lookup(TableIdentifierPB table) {
+        if (!table.getTableId().isEmpty()) {
+            return catalog.read(state -> state.tableById(table.getTableId()));
+        }
+        return catalog.read(state -> state.tableByName(table.getName()));
+    }
+
+    List<TableRecordPB> lookupAll() {
+        return catalog.read(state -> state.tables());
+    }
+
+    static String describe(TableIdentifierPB table) {
+        return table.getTableId().isEmpty() ? "named '" + table.getName() + "'" : "with id " + table.getTableId();
+    }
+
+    List<TabletRecordPB> tabletsOf(String tableId) {
+        return catalog.read(state -> state.tabletsOf(tableId));
+    }
+
+    /** The replica of {@code tabletId} on {@code serverUuid}, as that server last reported it. */
+    Optional<TabletReportPB> report(String serverUuid, String tabletId) {
+        return tabletServers.report(serverUuid, tabletId);
+    }
+
+    Optional<PeerPB> server(String uuid) {
+        return tabletServers.get(uuid).map(TabletServerRegistry.Entry::server);
+    }
+
+    List<TabletServerRegistry.Entry> liveServers() {
+        return tabletServers.live(System.nanoTime(), TimeUnit.MILLISECONDS.toNanos(options.tserverUnresponsiveMs()));
+    }
+
+    /** A table is done creating once it is RUNNING: every tablet had a leader. */
+    boolean isCreateDone(TableRecordPB table) {
+        return table.getState() == TableState.TABLE_RUNNING;
+    }
+
+    // ---------------------------------------------------------------- tasks on tablet servers
+
+    /** One round of the DDL tasks; the leader runs it every few milliseconds. Idempotent. */
+    void runTasks() {
+        if (leaderRefusal().isPresent()) {
+            return;
+        }
+        for (TableRecordPB table : catalog.read(state -> state.tables())) {
+            switch (table.getState()) {
+                case TABLE_CREATING -> driveCreation(table);
+                case TABLE_DELETING -> driveDeletion(table);
+                default -> { }
+            }
+        }
+    }
+
+    private void driveCreation(TableRecordPB table) {
+        List<TabletRecordPB> tablets = tabletsOf(table.getTableId());
+        boolean everyTabletLed = !tablets.isEmpty();
+        for (TabletRecordPB tablet : tablets) {
+            boolean led = false;
+            for (String replica : tablet.getReplicasList()) {
+                Optional<TabletReportPB> report = report(replica, tablet.getTabletId());
+                if (report.isEmpty()) {
+                    sendCreate(table, tablet, replica);
+                } else if (report.get().getConsensus().getRole().equals("leader")
+                        && report.get().getConsensus().getLeaderReady()) {
+                    led = true;
+                }
+            }
+            everyTabletLed &= led;
+        }
+        if (everyTabletLed) {
+            synchronized (ddlLock) {
+                Optional<TableRecordPB> now = catalog.read(state -> state.tableById(table.getTableId()));
+                if (now.isPresent() && now.get().getState() == TableState.TABLE_CREATING) {
+                    CatalogOpPB.Builder op = CatalogOpPB.newBuilder().addUpsertTables(
+                            now.get().toBuilder().setState(TableState.TABLE_RUNNING));
+                    for (TabletRecordPB tablet : tablets) {
+                        op.addUpsertTablets(tablet.toBuilder().setState(TabletState.TABLET_RUNNING));
+                    }
+                    proposeAndWait(op.build());
+                    LOG.info("table {} ({}) is running", table.getName(), table.getTableId());
+                }
+            }
+        }
+    }
+
+    private void sendCreate(TableRecordPB table, TabletRecordPB tablet, String replica) {
+        Optional<PeerPB> server = server(replica);
+        if (server.isEmpty() || !due(tablet.getTabletId() + "/" + replica)) {
+            return; // not heard from yet (just elected): the next round tries again
+        }
+        List<PeerPB> peers = new ArrayList<>();
+        for (String uuid : tablet.getReplicasList()) {
+            Optional<PeerPB> peer = server(uuid);
+            if (peer.isEmpty()) {
+                return; // every peer's address must be known to start the group
+            }
+            peers.add(peer.get());
+        }
+        TabletMetadataPB metadata = TabletMetadataPB.newBuilder().setTabletId(tablet.getTabletId())
+                .setTableId(table.getTableId()).setTableName(table.getName()).setSchema(table.getSchema())
+                .setPartitionSchema(table.getPartitionSchema()).setPartition(tablet.getPartition()).build();
+        CreateTabletRequestPB request = CreateTabletRequestPB.newBuilder().setTablet(metadata).addAllPeers(peers)
+                .setMasterTerm(leaderTerm).build();
+        stub(server.get()).createTablet(request, new LoggingObserver<>("create tablet " + tablet.getTabletId()
+                + " on " + replica));
+    }
+
+    private void driveDeletion(TableRecordPB table) {
+        List<TabletRecordPB> tablets = tabletsOf(table.getTableId());
+        boolean allGone = true;
+        List<String> live = liveServers().stream().map(entry -> entry.server().getUuid()).toList();
+        for (TabletRecordPB tablet : tablets) {
+            for (String replica : tablet.getReplicasList()) {
+                String key = tablet.getTabletId() + "/" + replica;
+                if (deletionConfirmed.containsKey(key) || !live.contains(replica)) {
+                    continue; // deleted, or its server is dead and will be told when it returns
+                }
+                allGone = false;
+                Optional<PeerPB> server = server(replica);
+                if (server.isPresent() && due(key)) {
+                    DeleteTabletRequestPB request = DeleteTabletRequestPB.newBuilder()
+                            .setTabletId(tablet.getTabletId()).setMasterTerm(leaderTerm).build();
+                    stub(server.get()).deleteTablet(request, new io.grpc.stub.StreamObserver<>() {
+                        @Override
+                        public void onNext(basalt.proto.DeleteTabletResponsePB response) {
+                            if (!response.hasError() || response.getError().getCode() == Code.TABLET_NOT_FOUND) {
+                                deletionConfirmed.put(key, true);
+                            }
+                        }
+
+                        @Override
+                        public void onError(Throwable failure) {
+                            LOG.debug("delete tablet {} failed: {}", key, failure.toString());
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                        }
+                    });
+                }
+            }
+        }
+        if (allGone) {
+            synchronized (ddlLock) {
+                CatalogOpPB.Builder op = CatalogOpPB.newBuilder().addRemoveTables(table.getTableId());
+                tablets.forEach(tablet -> op.addRemoveTablets(tablet.getTabletId()));
+                proposeAndWait(op.build());
+                LOG.info("table {} ({}) is deleted", table.getName(), table.getTableId());
+            }
+        }
+    }
+
+    private boolean due(String key) {
+        long now = System.nanoTime();
+        Long last = lastAttemptNanos.get(key);
+        if (last != null && now - last < TASK_RETRY_NANOS) {
+            return false;
+        }
+        lastAttemptNanos.put(key, now);
+        return true;
+    }
+
+    private TabletServerServiceGrpc.TabletServerServiceStub stub(PeerPB server) {
+        HostPort address = new HostPort(server.getAddress().getHost(), server.getAddress().getPort());
+        ManagedChannel channel = channels.computeIfAbsent(address, a -> NettyChannelBuilder
+                .forAddress(a.host(), a.port()).usePlaintext().build());
+        return TabletServerServiceGrpc.newStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS);
+    }
+
+    private static String newId() {
+        return UUID.randomUUID().toString().replace("-", "");
+    }
+
+    @Override
+    public void close() {
+        channels.values().forEach(ManagedChannel::shutdownNow);
+    }
+
+    /** Logs failures of fire-and-forget commands; the next task round retries them. */
+    private static final class LoggingObserver<T> implements io.grpc.stub.StreamObserver<T> {
+        private final String what;
+
+        LoggingObserver(String what) {
+            this.what = what;
+        }
+
+        @Override
+        public void onNext(T value) {
+        }
+
+        @Override
+        public void onError(Throwable failure) {
+            LOG.debug("{} failed: {}", what, failure.toString());
+        }
+
+        @Override
+        public void onCompleted() {
+        }
+    }
+}

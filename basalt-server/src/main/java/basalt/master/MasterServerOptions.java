@@ -1,0 +1,35 @@
+package basalt.master;
+
+import basalt.common.check.Check;
+import basalt.common.net.HostPort;
+import basalt.consensus.core.RaftConfig;
+import basalt.server.rpc.TransportOptions;
+import basalt.tserver.TabletServerOptions;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Everything a master is started with.
+ *
+ * @param masterAddresses every master's address, this one's included; the order does not matter
+ * @param tserverUnresponsiveMs a tablet server silent this long counts as dead
+ * @param ddlTaskIntervalMs how often the leader drives tablet creation and deletion on tablet servers
+ */
+public record MasterServerOptions(Path walDir, Path dataDir, HostPort rpcBind, List<HostPort> masterAddresses,
+                                  int webserverPort, long tickMs, RaftConfig raft, int workerThreads,
+                                  TransportOptions transport, long flushIntervalMs, long tserverUnresponsiveMs,
+                                  long ddlTaskIntervalMs) {
+    public MasterServerOptions {
+        masterAddresses = List.copyOf(masterAddresses);
+        Check.arg(!masterAddresses.isEmpty(), "at least one master address is needed");
+        Check.arg(masterAddresses.contains(rpcBind), "this master's address %s is not in --master_addresses %s",
+                rpcBind, masterAddresses);
+        Check.arg(rpcBind.port() != 0, "a master needs a fixed port: its address is its place in the master list");
+    }
+
+    public static MasterServerOptions defaults(Path walDir, Path dataDir, HostPort rpcBind, List<HostPort> masterAddresses) {
+        return new MasterServerOptions(walDir, dataDir, rpcBind, masterAddresses, -1,
+                TabletServerOptions.DEFAULT_TICK_MS, TabletServerOptions.DEFAULT_RAFT,
+                Math.max(2, Runtime.getRuntime().availableProcessors()), TransportOptions.DEFAULTS, 1_000, 3_000, 100);
+    }
+}
