@@ -1,0 +1,99 @@
+package basalt.itest.workload;
+
+import basalt.common.net.HostPort;
+import basalt.proto.Code;
+import basalt.proto.ErrorPB;
+import basalt.proto.MasterServiceGrpc;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * A minimal client of the masters for tests and benchmarks, until the real client arrives: calls the
+ * leader master, following NOT_THE_LEADER hints and retrying SERVICE_UNAVAILABLE and unreachable
+ * masters with jittered back-off until a deadline. Other errors come back in the response.
+ */
+public final class MasterClient implements AutoCloseable {
+    /** How to read a response's error field. */
+    public interface ErrorOf<T> extends Function<T, Optional<ErrorPB>> {}
+
+    private final Supplier<List<HostPort>> masters;
+    private final Duration rpcTimeout;
+    private final Map<HostPort, ManagedChannel> channels = new ConcurrentHashMap<>();
+    private volatile HostPort leaderGuess;
+
+    public MasterClient(Supplier<List<HostPort>> masters, Duration rpcTimeout) {
+        this.masters = masters;
+        this.rpcTimeout = rpcTimeout;
+    }
+
+    /**
+     * Calls the leader; returns the first response that is not a retriable refusal, or throws
+     * {@link TabletClient.CallFailedException} once the deadline passes.
+     */
+    public <T> T call(Function<MasterServiceGrpc.MasterServiceBlockingStub, T> rpc, ErrorOf<T> errorOf,
+                      Duration deadline) {
+        long end = System.nanoTime() + deadline.toNanos();
+        long backoffMs = 5;
+        String last = "no attempt";
+        int attempt = 0;
+        while (System.nanoTime() < end) {
+            List<HostPort> candidates = masters.get();
+            HostPort target = leaderGuess != null ? leaderGuess : candidates.get(attempt % candidates.size());
+            attempt++;
+            long leftMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime()));
+            try {
+                T response = rpc.apply(MasterServiceGrpc.newBlockingStub(channel(target))
+                        .withDeadlineAfter(Math.min(leftMs, rpcTimeout.toMillis()), TimeUnit.MILLISECONDS));
+                Optional<ErrorPB> error = errorOf.apply(response);
+                if (error.isEmpty() || !retriable(error.get().getCode())) {
+                    leaderGuess = target;
+                    return response;
+                }
+                last = target + ": " + error.get().getCode() + " " + error.get().getMessage();
+                if (error.get().getCode() == Code.NOT_THE_LEADER && error.get().hasLeaderAddress()) {
+                    leaderGuess = new HostPort(error.get().getLeaderAddress().getHost(),
+                            error.get().getLeaderAddress().getPort());
+                    continue;
+                }
+                leaderGuess = null;
+            } catch (StatusRuntimeException e) {
+                last = target + ": " + e.getStatus();
+                leaderGuess = null;
+            }
+            long jittered = backoffMs / 2 + ThreadLocalRandom.current().nextLong(backoffMs / 2 + 1);
+            try {
+                Thread.sleep(Math.max(0, Math.min(jittered, TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime()))));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            backoffMs = Math.min(100, backoffMs * 2);
+        }
+        throw new TabletClient.CallFailedException("masters: gave up after " + deadline + "; last: " + last,
+                Optional.empty());
+    }
+
+    private static boolean retriable(Code code) {
+        return code == Code.NOT_THE_LEADER || code == Code.SERVICE_UNAVAILABLE;
+    }
+
+    private ManagedChannel channel(HostPort address) {
+        return channels.computeIfAbsent(address, a -> NettyChannelBuilder.forAddress(a.host(), a.port())
+                .usePlaintext().build());
+    }
+
+    @Override
+    public void close() {
+        channels.values().forEach(ManagedChannel::shutdownNow);
+    }
+}
