@@ -30,6 +30,8 @@ import basalt.tserver.MasterTermGuard;
 import basalt.tserver.TabletManager;
 import basalt.tserver.TabletReplica;
 import io.grpc.stub.StreamObserver;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
@@ -153,12 +155,20 @@ public final class TabletServerServiceImpl extends TabletServerServiceGrpc.Table
 
     @Override
     public void listTablets(ListTabletsRequestPB request, StreamObserver<ListTabletsResponsePB> response) {
-        ListTabletsResponsePB.Builder list = ListTabletsResponsePB.newBuilder();
+        reply(response, ListTabletsResponsePB.newBuilder().addAllTablets(tabletReports(tablets)).build());
+    }
+
+    /**
+     * What every hosted replica says about itself: metadata, state and Raft state (with the config's OpId
+     * index). ListTablets answers with it, and the heartbeater sends it to every master, so both always agree.
+     */
+    public static List<TabletReportPB> tabletReports(TabletManager tablets) {
+        List<TabletReportPB> reports = new ArrayList<>();
         for (TabletReplica replica : tablets.all()) {
-            list.addTablets(TabletReportPB.newBuilder().setTablet(replica.tablet().metadata())
-                    .setState(replica.state()).setConsensus(consensusState(replica.driver())));
+            reports.add(TabletReportPB.newBuilder().setTablet(replica.tablet().metadata())
+                    .setState(replica.state()).setConsensus(consensusState(replica.driver())).build());
         }
-        reply(response, list.build());
+        return reports;
     }
 
     @Override
