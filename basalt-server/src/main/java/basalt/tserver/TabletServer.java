@@ -21,6 +21,7 @@ import basalt.tablet.TabletStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -47,6 +48,8 @@ public final class TabletServer implements AutoCloseable {
     private final TabletManager tablets;
     private final ConsensusRpcServer server;
     private final ScheduledExecutorService flusher;
+    // Present when the server was given masters; started once this server serves.
+    private final Optional<Heartbeater> heartbeater;
 
     private TabletServer(TabletServerOptions options) throws IOException {
         this.options = options;
@@ -72,9 +75,9 @@ public final class TabletServer implements AutoCloseable {
         this.server = ConsensusRpcServer.start(options.rpcBind(), options.transport(),
                 List.of(consensus, faultService, tabletService));
         HostPort address = server.address();
-        tabletService.delegate = new TabletServerServiceImpl(PeerPB.newBuilder().setUuid(self.value())
-                .setAddress(HostPortPB.newBuilder().setHost(address.host()).setPort(address.port())).build(),
-                tablets, peers, masterTerms);
+        PeerPB selfPeer = PeerPB.newBuilder().setUuid(self.value())
+                .setAddress(HostPortPB.newBuilder().setHost(address.host()).setPort(address.port())).build();
+        tabletService.delegate = new TabletServerServiceImpl(selfPeer, tablets, peers, masterTerms);
         this.flusher = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "store-flusher");
             thread.setDaemon(true);
@@ -82,8 +85,14 @@ public final class TabletServer implements AutoCloseable {
         });
         flusher.scheduleWithFixedDelay(this::flushQuietly, options.flushIntervalMs(), options.flushIntervalMs(),
                 TimeUnit.MILLISECONDS);
+        // Heartbeats start once the server serves: a master that hears of a replica may call back at once.
+        this.heartbeater = options.masterAddresses().isEmpty() ? Optional.empty()
+                : Optional.of(new Heartbeater(selfPeer, () -> TabletServerServiceImpl.tabletReports(tablets),
+                        options.masterAddresses(), options.dataDir(), options.heartbeatIntervalMs()));
+        heartbeater.ifPresent(Heartbeater::start);
         ServerInfoFile.write(options.dataDir(), new ServerInfo(self.value(), address, null, ProcessHandle.current().pid()));
-        LOG.info("tablet server {} serving on {} with {} tablets", self, address, tablets.all().size());
+        LOG.info("tablet server {} serving on {} with {} tablets; masters {}", self, address, tablets.all().size(),
+                heartbeater.map(Heartbeater::masters).orElse(List.of()));
     }
 
     public static TabletServer start(TabletServerOptions options) throws IOException {
@@ -110,6 +119,11 @@ public final class TabletServer implements AutoCloseable {
         return tablets;
     }
 
+    /** The heartbeater, when the server was given masters. */
+    public Optional<Heartbeater> heartbeater() {
+        return heartbeater;
+    }
+
     public GrpcConsensusTransport transport() {
         return transport;
     }
@@ -118,6 +132,7 @@ public final class TabletServer implements AutoCloseable {
     @Override
     public void close() {
         LOG.info("tablet server {} stopping", self);
+        heartbeater.ifPresent(Heartbeater::close);
         server.close();
         flusher.shutdownNow();
         tablets.close();

@@ -6,6 +6,7 @@ import basalt.consensus.core.RaftConfig;
 import basalt.server.rpc.TransportOptions;
 import basalt.tablet.TabletOptions;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Everything a tablet server is started with. Timing defaults aim at sub-second failover: a tick of
@@ -18,11 +19,16 @@ import java.nio.file.Path;
  * @param webserverPort the web UI port, 0 to pick one, -1 for none ({@code --webserver_port})
  * @param flushIntervalMs how often the store flushes memtables, which advances every tablet's durable
  *     point and so lets WAL segments below it be deleted
+ * @param masterAddresses the masters to heartbeat to ({@code --master_addresses}); empty: no masters, no
+ *     heartbeats. The set learned from the masters later is kept in {@code <fs_data_dir>/masters}.
+ * @param heartbeatIntervalMs how often every master gets a heartbeat ({@code --heartbeat_interval_ms})
  */
 public record TabletServerOptions(Path walDir, Path dataDir, HostPort rpcBind, int webserverPort, long tickMs,
                                   RaftConfig raft, int workerThreads, long logCacheBytesMax, long walSegmentBytes,
-                                  TransportOptions transport, TabletOptions tablet, long flushIntervalMs) {
+                                  TransportOptions transport, TabletOptions tablet, long flushIntervalMs,
+                                  List<HostPort> masterAddresses, long heartbeatIntervalMs) {
     public static final long DEFAULT_TICK_MS = 25;
+    public static final long DEFAULT_HEARTBEAT_INTERVAL_MS = 250;
     public static final RaftConfig DEFAULT_RAFT = new RaftConfig(12, 2, 1 << 20, 64, true, true);
 
     public TabletServerOptions {
@@ -30,26 +36,40 @@ public record TabletServerOptions(Path walDir, Path dataDir, HostPort rpcBind, i
         Check.arg(tickMs >= 1, "tick %s ms must be >= 1", tickMs);
         Check.arg(workerThreads >= 1, "workerThreads %s must be >= 1", workerThreads);
         Check.arg(flushIntervalMs >= 10, "flushIntervalMs %s must be >= 10", flushIntervalMs);
+        Check.arg(masterAddresses != null, "masterAddresses must not be null (empty: no masters)");
+        masterAddresses = List.copyOf(masterAddresses);
+        Check.arg(heartbeatIntervalMs >= 1, "heartbeatIntervalMs %s must be >= 1", heartbeatIntervalMs);
     }
 
     public static TabletServerOptions defaults(Path walDir, Path dataDir, HostPort rpcBind) {
         return new TabletServerOptions(walDir, dataDir, rpcBind, -1, DEFAULT_TICK_MS, DEFAULT_RAFT,
                 Math.max(2, Runtime.getRuntime().availableProcessors()), 64L << 20, 64L << 20,
-                TransportOptions.DEFAULTS, TabletOptions.DEFAULT, 5_000);
+                TransportOptions.DEFAULTS, TabletOptions.DEFAULT, 5_000, List.of(), DEFAULT_HEARTBEAT_INTERVAL_MS);
     }
 
     public TabletServerOptions withWalSegmentBytes(long bytes) {
         return new TabletServerOptions(walDir, dataDir, rpcBind, webserverPort, tickMs, raft, workerThreads,
-                logCacheBytesMax, bytes, transport, tablet, flushIntervalMs);
+                logCacheBytesMax, bytes, transport, tablet, flushIntervalMs, masterAddresses, heartbeatIntervalMs);
     }
 
     public TabletServerOptions withFlushIntervalMs(long ms) {
         return new TabletServerOptions(walDir, dataDir, rpcBind, webserverPort, tickMs, raft, workerThreads,
-                logCacheBytesMax, walSegmentBytes, transport, tablet, ms);
+                logCacheBytesMax, walSegmentBytes, transport, tablet, ms, masterAddresses, heartbeatIntervalMs);
     }
 
     public TabletServerOptions withWebserverPort(int port) {
         return new TabletServerOptions(walDir, dataDir, rpcBind, port, tickMs, raft, workerThreads,
-                logCacheBytesMax, walSegmentBytes, transport, tablet, flushIntervalMs);
+                logCacheBytesMax, walSegmentBytes, transport, tablet, flushIntervalMs, masterAddresses,
+                heartbeatIntervalMs);
+    }
+
+    public TabletServerOptions withMasterAddresses(List<HostPort> addresses) {
+        return new TabletServerOptions(walDir, dataDir, rpcBind, webserverPort, tickMs, raft, workerThreads,
+                logCacheBytesMax, walSegmentBytes, transport, tablet, flushIntervalMs, addresses, heartbeatIntervalMs);
+    }
+
+    public TabletServerOptions withHeartbeatIntervalMs(long ms) {
+        return new TabletServerOptions(walDir, dataDir, rpcBind, webserverPort, tickMs, raft, workerThreads,
+                logCacheBytesMax, walSegmentBytes, transport, tablet, flushIntervalMs, masterAddresses, ms);
     }
 }
