@@ -27,8 +27,11 @@ final class TserverCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--webserver_port", defaultValue = "-1", description = "Web UI port (not served yet; accepted for CLI compatibility).")
     int webserverPort;
 
-    @Option(names = "--master_addresses", description = "Masters to heartbeat to (used once masters exist).")
+    @Option(names = "--master_addresses", description = "Masters to heartbeat to, host:port,host:port,...; one current master is enough, the rest are learned (none: no heartbeats).")
     String masterAddresses;
+
+    @Option(names = "--heartbeat_interval_ms", defaultValue = "250", description = "How often every master gets a heartbeat (default ${DEFAULT-VALUE}).")
+    long heartbeatIntervalMs;
 
     @Option(names = "--flush_interval_ms", defaultValue = "5000", description = "How often the tablet store flushes, which lets WAL segments be deleted (default ${DEFAULT-VALUE}).")
     long flushIntervalMs;
@@ -40,7 +43,9 @@ final class TserverCommand implements java.util.concurrent.Callable<Integer> {
     public Integer call() throws Exception {
         TabletServerOptions options = TabletServerOptions.defaults(walDir, dataDir, HostPort.parse(rpcBind))
                 .withWebserverPort(webserverPort).withFlushIntervalMs(flushIntervalMs)
-                .withWalSegmentBytes(walSegmentBytes);
+                .withWalSegmentBytes(walSegmentBytes)
+                .withMasterAddresses(MasterAddresses.parse(masterAddresses))
+                .withHeartbeatIntervalMs(heartbeatIntervalMs);
         TabletServer server = TabletServer.start(options);
         CountDownLatch stopped = new CountDownLatch(1);
         Runnable stop = () -> {

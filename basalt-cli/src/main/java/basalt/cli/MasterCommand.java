@@ -1,0 +1,67 @@
+package basalt.cli;
+
+import basalt.common.net.HostPort;
+import basalt.master.MasterServer;
+import basalt.master.MasterServerOptions;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code basalt master}: runs one master (a replica of the catalog) until SIGTERM or Ctrl-C, then stops it
+ * cleanly and exits 0, as {@link TserverCommand} does. A master's address is its identity in the master
+ * list, so {@code --rpc_bind} is required and must be one of {@code --master_addresses} (no port 0).
+ */
+@Command(name = "master", mixinStandardHelpOptions = true,
+        description = "Run a master: a replica of the catalog, which tablet servers heartbeat to.")
+final class MasterCommand implements Callable<Integer> {
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--master_addresses", required = true, description = "Every master, this one included: host:port,host:port,...")
+    String masterAddresses;
+
+    @Option(names = "--fs_wal_dir", required = true, description = "Directory of the catalog's WAL and consensus metadata.")
+    Path walDir;
+
+    @Option(names = "--fs_data_dir", required = true, description = "Directory of the catalog data and the master's identity.")
+    Path dataDir;
+
+    @Option(names = "--rpc_bind", required = true, description = "host:port to listen on; must be one of --master_addresses.")
+    String rpcBind;
+
+    @Option(names = "--webserver_port", defaultValue = "-1", description = "Web UI port (not served yet; accepted for CLI compatibility).")
+    int webserverPort;
+
+    @Override
+    public Integer call() throws Exception {
+        List<HostPort> masters;
+        HostPort bind;
+        try {
+            masters = MasterAddresses.parse(masterAddresses);
+            bind = HostPort.parse(rpcBind);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        if (masters.isEmpty()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--master_addresses lists no master");
+        }
+        if (!masters.contains(bind)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--rpc_bind " + bind
+                    + " is not one of --master_addresses " + masters + " (a master's address is its identity)");
+        }
+        MasterServer server = MasterServer.start(MasterServerOptions.defaults(walDir, dataDir, bind, masters));
+        CountDownLatch stopped = new CountDownLatch(1);
+        Signals.onTerminate(() -> {
+            server.close();
+            stopped.countDown();
+        });
+        stopped.await();
+        return 0;
+    }
+}
