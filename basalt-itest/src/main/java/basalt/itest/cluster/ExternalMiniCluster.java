@@ -2,8 +2,14 @@ package basalt.itest.cluster;
 
 import basalt.common.check.Check;
 import basalt.proto.FaultRequestPB;
+import basalt.proto.ListMastersRequestPB;
+import basalt.proto.ListMastersResponsePB;
+import basalt.proto.MasterEntryPB;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,7 +18,10 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 
 /**
  * A cluster of real server processes on 127.0.0.1, for tests and benchmarks.
@@ -26,8 +35,11 @@ import java.util.function.Consumer;
  * }
  * }</pre>
  *
- * <p>Layout: {@code <root>/<name>/{wal,data,<name>.log}} per server, names {@code ts-0, ts-1, ...} (and
- * {@code m-0, ...} for masters once they exist). {@link #close()} stops every process (SIGTERM, then
+ * <p>Layout: {@code <root>/<name>/{wal,data,<name>.log}} per server, names {@code ts-0, ts-1, ...} and
+ * {@code m-0, m-1, ...} for masters. Masters bind loopback ports reserved before launch (their addresses must
+ * be known up front, see {@link #reserveLoopbackPorts}), keep them across restarts, and every server gets
+ * {@code --master_addresses} with all of them. {@link Builder#start()} waits until every server serves, not
+ * until the masters elect a leader: use {@link #awaitMasterLeader} for that. {@link #close()} stops every process (SIGTERM, then
  * SIGKILL past the stop timeout), closes channels and deletes the root dir unless {@link #keepFiles()} was
  * called, which is what a test does when it failed (see {@code basalt.itest.junit.MiniClusterExtension}).
  *
@@ -35,8 +47,9 @@ import java.util.function.Consumer;
  * process runs: a restarted server comes back healed.
  */
 public final class ExternalMiniCluster implements AutoCloseable {
+    private static final Duration LIST_MASTERS_DEADLINE = Duration.ofSeconds(2);
     private final Path rootDir;
-    // Masters come first once they exist: they must serve before tablet servers can register.
+    // Masters come first in servers(): they are the cluster's control plane.
     private final List<ExternalServer> masters;
     private final List<ExternalServer> tabletServers;
     // Set by keepFiles(); read by close().
@@ -69,6 +82,48 @@ public final class ExternalMiniCluster implements AutoCloseable {
 
     public List<ExternalServer> tabletServers() {
         return tabletServers;
+    }
+
+    public ExternalServer master(int index) {
+        Check.arg(index >= 0 && index < masters.size(), "no master %s (there are %s)", index, masters.size());
+        return masters.get(index);
+    }
+
+    /** Every master's rpc address, comma-joined, as {@code --master_addresses} and {@code -m} take them. */
+    public String masterAddresses() {
+        return masters.stream().map(master -> master.rpcAddress().toString()).collect(Collectors.joining(","));
+    }
+
+    /**
+     * Polls ListMasters on every running, unpaused master until one reports itself LEADER, and returns it.
+     * A master's own entry is the one it knows best, so only that entry's role counts.
+     */
+    public ExternalServer awaitMasterLeader(Duration timeout) {
+        Check.state(!masters.isEmpty(), "the cluster has no masters");
+        return Poll.forValue("a master to report itself LEADER", timeout, () -> {
+            RuntimeException lastFailure = null;
+            for (ExternalServer master : masters) {
+                if (!master.isAlive() || master.isPaused()) {
+                    continue;
+                }
+                try {
+                    ListMastersResponsePB response = master.masterStub()
+                            .withDeadlineAfter(LIST_MASTERS_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+                            .listMasters(ListMastersRequestPB.getDefaultInstance());
+                    for (MasterEntryPB entry : response.getMastersList()) {
+                        if (entry.getUuid().equals(master.uuid()) && entry.getRole().equals("LEADER")) {
+                            return Optional.of(master);
+                        }
+                    }
+                } catch (RuntimeException e) {
+                    lastFailure = e; // not up yet, or stopping: ask the others, then again
+                }
+            }
+            if (lastFailure != null) {
+                throw lastFailure; // becomes the cause if the wait times out
+            }
+            return Optional.empty();
+        });
     }
 
     public ExternalServer tabletServer(int index) {
@@ -230,6 +285,38 @@ public final class ExternalMiniCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * Reserves {@code count} distinct loopback ports for servers whose addresses must be known before they
+     * start (masters: every master is launched with the whole list). Each port is bound on 127.0.0.1 with
+     * port 0 so the OS picks a free one, read, and released; all are held open together so they differ.
+     *
+     * <p>There is a small race: between the release here and the server's bind, another process may take
+     * the port. The OS hands out ephemeral ports in rotation, so this is rare; the server then fails to
+     * bind, exits, and the cluster's start fails naming its log, rather than anything silently misbehaving.
+     */
+    public static List<Integer> reserveLoopbackPorts(int count) {
+        Check.arg(count >= 0, "count %s must not be negative", count);
+        List<ServerSocket> sockets = new ArrayList<>();
+        try {
+            for (int i = 0; i < count; i++) {
+                ServerSocket socket = new ServerSocket();
+                sockets.add(socket);
+                socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1);
+            }
+            return sockets.stream().map(ServerSocket::getLocalPort).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot reserve " + count + " loopback ports", e);
+        } finally {
+            for (ServerSocket socket : sockets) {
+                try {
+                    socket.close();
+                } catch (IOException e) {
+                    // nothing was accepted on it; closing cannot lose anything
+                }
+            }
+        }
+    }
+
     /** Describes a cluster, then {@link #start()}s it. Every setting has a default but the root dir. */
     public static final class Builder {
         private Path rootDir;
@@ -252,12 +339,11 @@ public final class ExternalMiniCluster implements AutoCloseable {
         }
 
         /**
-         * The place for masters. The master process does not exist yet, so only 0 is accepted; once it does,
-         * start() launches masters first, passes {@code --master_addresses} to every server, and waits for
-         * a leader before starting tablet servers.
+         * How many masters (default 0: tablet servers alone, with no {@code --master_addresses}). Masters
+         * bind reserved loopback ports and every server is told all of them.
          */
         public Builder numMasters(int count) {
-            Check.arg(count == 0, "masters are not supported by the mini cluster yet (asked for %s)", count);
+            Check.arg(count >= 0, "numMasters %s must not be negative", count);
             this.numMasters = count;
             return this;
         }
@@ -291,7 +377,7 @@ public final class ExternalMiniCluster implements AutoCloseable {
             return this;
         }
 
-        /** Flags appended to every master's command line (kept for when masters exist). */
+        /** Flags appended to every master's command line, after the dir and bind flags. */
         public Builder masterFlags(List<String> flags) {
             this.masterFlags = List.copyOf(flags);
             return this;
@@ -322,17 +408,22 @@ public final class ExternalMiniCluster implements AutoCloseable {
             }
             JavaCommand command = new JavaCommand(JavaCommand.forCurrentJvm(mainClass).javaExecutable(), classpath,
                     jvmOptions, mainClass);
+            List<Integer> masterPorts = reserveLoopbackPorts(numMasters);
+            String masterAddresses = masterPorts.stream().map(port -> "127.0.0.1:" + port)
+                    .collect(Collectors.joining(","));
             List<ExternalServer> masters = new ArrayList<>();
             for (int i = 0; i < numMasters; i++) {
-                masters.add(server(ServerKind.MASTER, i, command, masterFlags));
+                masters.add(server(ServerKind.MASTER, i, command, masterAddresses, masterPorts.get(i), masterFlags));
             }
             List<ExternalServer> tabletServers = new ArrayList<>();
             for (int i = 0; i < numTabletServers; i++) {
-                tabletServers.add(server(ServerKind.TABLET_SERVER, i, command, tabletServerFlags));
+                tabletServers.add(server(ServerKind.TABLET_SERVER, i, command, masterAddresses, 0,
+                        tabletServerFlags));
             }
             ExternalMiniCluster cluster = new ExternalMiniCluster(rootDir, masters, tabletServers);
             try {
                 // All launched before any is awaited: JVM start-ups overlap, which is most of the time.
+                // Tablet servers need no master to be up: they heartbeat every interval until one answers.
                 forEachInParallel(cluster.servers(), server -> server.launch(0, 0));
                 forEachInParallel(cluster.servers(), server -> server.awaitReady(startTimeout));
                 return cluster;
@@ -348,9 +439,11 @@ public final class ExternalMiniCluster implements AutoCloseable {
             }
         }
 
-        private ExternalServer server(ServerKind kind, int index, JavaCommand command, List<String> flags) {
+        private ExternalServer server(ServerKind kind, int index, JavaCommand command, String masterAddresses,
+                int fixedRpcPort, List<String> flags) {
             String name = kind.shortName() + "-" + index;
-            return new ExternalServer(kind, name, rootDir.resolve(name), command, flags, startTimeout, stopTimeout);
+            return new ExternalServer(kind, name, rootDir.resolve(name), command, masterAddresses, fixedRpcPort,
+                    flags, startTimeout, stopTimeout);
         }
     }
 }

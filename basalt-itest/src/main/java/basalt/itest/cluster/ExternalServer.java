@@ -7,6 +7,7 @@ import basalt.common.server.ServerInfoFile;
 import basalt.proto.FaultInjectionServiceGrpc;
 import basalt.proto.FaultRequestPB;
 import basalt.proto.FaultResponsePB;
+import basalt.proto.MasterServiceGrpc;
 import basalt.proto.ServerStatusRequestPB;
 import basalt.proto.ServerStatusResponsePB;
 import basalt.proto.TabletServerServiceGrpc;
@@ -26,9 +27,10 @@ import java.util.concurrent.TimeUnit;
  * One Basalt server as a real process: its dirs, its process, and the protocol that tells when it serves.
  *
  * <p><b>Launch and readiness.</b> The server is launched as
- * {@code <main> <subcommand> --fs_wal_dir <dir>/wal --fs_data_dir <dir>/data --rpc_bind 127.0.0.1:<port>
- * --webserver_port <port> <extra flags>}, with port 0 (the OS chooses) unless a restart pins the previous
- * one. The harness removes any old {@code <dir>/data/server-info} first, then waits (with a deadline) until
+ * {@code <main> <subcommand> [--master_addresses <masters>] --fs_wal_dir <dir>/wal --fs_data_dir <dir>/data
+ * --rpc_bind 127.0.0.1:<port> --webserver_port <port> <extra flags>}, with port 0 (the OS chooses) unless a
+ * restart pins the previous one. A master's rpc port is fixed at construction and used on every launch:
+ * its address is its identity in the master list, so it may never move. The harness removes any old {@code <dir>/data/server-info} first, then waits (with a deadline) until
  * the server writes a new one whose pid is the launched process's pid (see {@link ServerInfoFile}), then
  * until {@code TabletServerService.GetStatus} on the address in that file answers with the same uuid. A
  * process that exits while being waited for fails the wait at once, with the tail of its log.
@@ -45,6 +47,10 @@ public final class ExternalServer implements AutoCloseable {
     private final Path dir;
     private final ExternalProcess process;
     private final List<String> extraFlags;
+    // Every master, comma-joined, passed as --master_addresses; empty: the flag is left out.
+    private final String masterAddresses;
+    // The rpc port every launch binds, > 0 for masters; 0 lets launch() decide.
+    private final int fixedRpcPort;
     private final Duration startTimeout;
     private final Duration stopTimeout;
 
@@ -57,9 +63,23 @@ public final class ExternalServer implements AutoCloseable {
 
     public ExternalServer(ServerKind kind, String name, Path dir, JavaCommand command, List<String> extraFlags,
             Duration startTimeout, Duration stopTimeout) {
+        this(kind, name, dir, command, "", 0, extraFlags, startTimeout, stopTimeout);
+    }
+
+    /**
+     * @param masterAddresses every master, comma-joined, for {@code --master_addresses}; empty for none
+     * @param fixedRpcPort the port every launch binds (required, &gt; 0, for a master); 0 for none
+     */
+    public ExternalServer(ServerKind kind, String name, Path dir, JavaCommand command, String masterAddresses,
+            int fixedRpcPort, List<String> extraFlags, Duration startTimeout, Duration stopTimeout) {
+        Check.arg(fixedRpcPort >= 0 && fixedRpcPort <= 65535, "fixedRpcPort %s out of range", fixedRpcPort);
+        Check.arg(kind != ServerKind.MASTER || fixedRpcPort > 0 && !masterAddresses.isEmpty(),
+                "a master needs its fixed rpc port and the master addresses (its address is its identity)");
         this.kind = kind;
         this.dir = dir;
         this.process = new ExternalProcess(name, command, dir.resolve(name + ".log"));
+        this.masterAddresses = masterAddresses;
+        this.fixedRpcPort = fixedRpcPort;
         this.extraFlags = List.copyOf(extraFlags);
         this.startTimeout = startTimeout;
         this.stopTimeout = stopTimeout;
@@ -102,8 +122,9 @@ public final class ExternalServer implements AutoCloseable {
     }
 
     /**
-     * Launches the process without waiting; {@code rpcPort} and {@code webPort} 0 let the OS choose.
-     * Call {@link #awaitReady} next (the mini cluster launches every server first, then waits for each).
+     * Launches the process without waiting; {@code rpcPort} and {@code webPort} 0 let the OS choose (a
+     * master always binds its fixed port). Call {@link #awaitReady} next (the mini cluster launches every
+     * server first, then waits for each).
      */
     public void launch(int rpcPort, int webPort) {
         try {
@@ -113,15 +134,27 @@ public final class ExternalServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare the dirs of " + name() + " under " + dir, e);
         }
-        List<String> args = new ArrayList<>();
-        args.add(kind.subcommand());
-        args.addAll(List.of("--fs_wal_dir", walDir().toString(), "--fs_data_dir", dataDir().toString(),
-                "--rpc_bind", "127.0.0.1:" + rpcPort, "--webserver_port", Integer.toString(webPort)));
-        args.addAll(extraFlags);
+        List<String> args = commandLine(rpcPort, webPort);
         // A channel to the previous process may sit in reconnect back-off (up to minutes); the new process
         // gets a fresh one.
         closeChannel();
         process.start(args);
+    }
+
+    /** The arguments after the main class for a launch on these ports; see the class comment. */
+    List<String> commandLine(int rpcPort, int webPort) {
+        Check.arg(fixedRpcPort == 0 || rpcPort == 0 || rpcPort == fixedRpcPort,
+                "%s binds its fixed port %s, not %s", name(), fixedRpcPort, rpcPort);
+        int port = fixedRpcPort > 0 ? fixedRpcPort : rpcPort;
+        List<String> args = new ArrayList<>();
+        args.add(kind.subcommand());
+        if (!masterAddresses.isEmpty()) {
+            args.addAll(List.of("--master_addresses", masterAddresses));
+        }
+        args.addAll(List.of("--fs_wal_dir", walDir().toString(), "--fs_data_dir", dataDir().toString(),
+                "--rpc_bind", "127.0.0.1:" + port, "--webserver_port", Integer.toString(webPort)));
+        args.addAll(extraFlags);
+        return args;
     }
 
     /** Waits until the launched process has written its server-info and answers GetStatus. */
@@ -183,7 +216,7 @@ public final class ExternalServer implements AutoCloseable {
     /**
      * Stops the server if it runs (SIGTERM), then starts it again on the same dirs and waits until it serves.
      * With {@code samePorts} it binds the ports it had before (as an operator restarting a server in place
-     * would); otherwise the OS chooses new ones and channels follow.
+     * would); otherwise the OS chooses new ones and channels follow. A master keeps its rpc port either way.
      */
     public void restart(boolean samePorts) {
         if (process.isAlive()) {
@@ -248,6 +281,11 @@ public final class ExternalServer implements AutoCloseable {
 
     public TabletServerServiceGrpc.TabletServerServiceBlockingStub tabletServerStub() {
         return TabletServerServiceGrpc.newBlockingStub(channel());
+    }
+
+    /** The master's RPCs; only a master serves them (a tablet server answers UNIMPLEMENTED). */
+    public MasterServiceGrpc.MasterServiceBlockingStub masterStub() {
+        return MasterServiceGrpc.newBlockingStub(channel());
     }
 
     public FaultInjectionServiceGrpc.FaultInjectionServiceBlockingStub faultInjectionStub() {

@@ -2,7 +2,7 @@ package basalt.itest.cluster;
 
 /** The kinds of Basalt server process, each the subcommand of {@code basalt.cli.BasaltMain} that runs it. */
 public enum ServerKind {
-    /** A catalog replica; the mini cluster does not start masters yet (see ExternalMiniCluster). */
+    /** A catalog replica; it binds a fixed port, its identity in the master list. */
     MASTER("master", "m"),
     TABLET_SERVER("tserver", "ts");
 

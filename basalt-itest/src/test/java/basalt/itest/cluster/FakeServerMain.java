@@ -7,6 +7,10 @@ import basalt.proto.FaultInjectionServiceGrpc;
 import basalt.proto.FaultRequestPB;
 import basalt.proto.FaultResponsePB;
 import basalt.proto.HostPortPB;
+import basalt.proto.ListMastersRequestPB;
+import basalt.proto.ListMastersResponsePB;
+import basalt.proto.MasterEntryPB;
+import basalt.proto.MasterServiceGrpc;
 import basalt.proto.PeerPB;
 import basalt.proto.ServerStatusRequestPB;
 import basalt.proto.ServerStatusResponsePB;
@@ -34,6 +38,11 @@ import java.util.concurrent.TimeUnit;
  * (printing each fault to stdout, which the harness sends to the log); writes {@code server-info} once it
  * serves; and on SIGTERM shuts the gRPC server down and exits 0. {@code --fake_exit_before_ready} makes
  * it exit with code 3 before it serves, for testing how the harness reports a server that dies.
+ *
+ * <p>Run as {@code master}, it also serves {@code MasterService.ListMasters} with one entry, its own: role
+ * LEADER when its {@code --rpc_bind} is the first of {@code --master_addresses}, FOLLOWER otherwise (a
+ * fixed, known leader is enough to test how the harness finds one). It prints its command line, so a
+ * test can read from the log what the harness launched.
  */
 public final class FakeServerMain {
     private FakeServerMain() {}
@@ -56,12 +65,16 @@ public final class FakeServerMain {
         sun.misc.Signal.handle(new sun.misc.Signal("TERM"), signal -> terminate.countDown());
 
         long pid = ProcessHandle.current().pid();
+        System.out.println("fake server args: " + String.join(" ", args));
         Status status = new Status(uuid, pid);
-        Server server = NettyServerBuilder.forAddress(new InetSocketAddress(bind.host(), bind.port()))
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(bind.host(), bind.port()))
                 .addService(status)
-                .addService(new Faults())
-                .build()
-                .start();
+                .addService(new Faults());
+        if (args.length > 0 && args[0].equals("master")) {
+            String first = required(flags, "master_addresses").split(",")[0];
+            builder.addService(new Masters(uuid, bind, HostPort.parse(first).equals(bind)));
+        }
+        Server server = builder.build().start();
         HostPort bound = new HostPort(bind.host(), server.getPort());
         status.address = HostPortPB.newBuilder().setHost(bound.host()).setPort(bound.port()).build();
         ServerInfoFile.write(dataDir, new ServerInfo(uuid, bound, null, pid));
@@ -136,6 +149,22 @@ public final class FakeServerMain {
                     .setKind("fake-tserver")
                     .setPid(pid)
                     .build());
+            response.onCompleted();
+        }
+    }
+
+    private static final class Masters extends MasterServiceGrpc.MasterServiceImplBase {
+        private final MasterEntryPB self;
+
+        Masters(String uuid, HostPort bind, boolean leader) {
+            this.self = MasterEntryPB.newBuilder().setUuid(uuid)
+                    .setRpcAddress(HostPortPB.newBuilder().setHost(bind.host()).setPort(bind.port()))
+                    .setRole(leader ? "LEADER" : "FOLLOWER").setTerm(1).build();
+        }
+
+        @Override
+        public void listMasters(ListMastersRequestPB request, StreamObserver<ListMastersResponsePB> response) {
+            response.onNext(ListMastersResponsePB.newBuilder().addMasters(self).build());
             response.onCompleted();
         }
     }
