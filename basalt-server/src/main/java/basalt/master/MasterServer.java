@@ -267,9 +267,29 @@ public final class MasterServer implements AutoCloseable {
         }
     }
 
-    /** Registered before the catalog opens; until then, every call is SERVICE_UNAVAILABLE at the gRPC level. */
+    /**
+     * Registered before the catalog opens; until then, every call is UNAVAILABLE at the gRPC level.
+     * Calls run on a pool of their own: DDL waits for its entry to commit, and the gRPC transport threads
+     * it would otherwise block are the ones that deliver the consensus messages the commit needs.
+     */
     private static final class DeferredMasterService extends basalt.proto.MasterServiceGrpc.MasterServiceImplBase {
         volatile MasterServiceImpl delegate;
+        private final java.util.concurrent.ExecutorService calls = Executors.newFixedThreadPool(8, runnable -> {
+            Thread thread = new Thread(runnable, "master-rpc");
+            thread.setDaemon(true);
+            return thread;
+        });
+
+        private void run(StreamObserver<?> response, Runnable call) {
+            calls.execute(() -> {
+                try {
+                    call.run();
+                } catch (RuntimeException e) {
+                    response.onError(e instanceof io.grpc.StatusRuntimeException ? e
+                            : io.grpc.Status.INTERNAL.withDescription(e.toString()).asRuntimeException());
+                }
+            });
+        }
 
         private MasterServiceImpl target() {
             MasterServiceImpl target = delegate;
@@ -281,51 +301,51 @@ public final class MasterServer implements AutoCloseable {
 
         @Override
         public void listMasters(basalt.proto.ListMastersRequestPB r, StreamObserver<basalt.proto.ListMastersResponsePB> o) {
-            target().listMasters(r, o);
+            run(o, () -> target().listMasters(r, o));
         }
 
         @Override
         public void listTabletServers(basalt.proto.ListTabletServersRequestPB r,
                                       StreamObserver<basalt.proto.ListTabletServersResponsePB> o) {
-            target().listTabletServers(r, o);
+            run(o, () -> target().listTabletServers(r, o));
         }
 
         @Override
         public void listTables(basalt.proto.ListTablesRequestPB r, StreamObserver<basalt.proto.ListTablesResponsePB> o) {
-            target().listTables(r, o);
+            run(o, () -> target().listTables(r, o));
         }
 
         @Override
         public void getTableSchema(basalt.proto.GetTableSchemaRequestPB r,
                                    StreamObserver<basalt.proto.GetTableSchemaResponsePB> o) {
-            target().getTableSchema(r, o);
+            run(o, () -> target().getTableSchema(r, o));
         }
 
         @Override
         public void getTableLocations(basalt.proto.GetTableLocationsRequestPB r,
                                       StreamObserver<basalt.proto.GetTableLocationsResponsePB> o) {
-            target().getTableLocations(r, o);
+            run(o, () -> target().getTableLocations(r, o));
         }
 
         @Override
         public void createTable(basalt.proto.CreateTableRequestPB r, StreamObserver<basalt.proto.CreateTableResponsePB> o) {
-            target().createTable(r, o);
+            run(o, () -> target().createTable(r, o));
         }
 
         @Override
         public void isCreateTableDone(basalt.proto.IsCreateTableDoneRequestPB r,
                                       StreamObserver<basalt.proto.IsCreateTableDoneResponsePB> o) {
-            target().isCreateTableDone(r, o);
+            run(o, () -> target().isCreateTableDone(r, o));
         }
 
         @Override
         public void deleteTable(basalt.proto.DeleteTableRequestPB r, StreamObserver<basalt.proto.DeleteTableResponsePB> o) {
-            target().deleteTable(r, o);
+            run(o, () -> target().deleteTable(r, o));
         }
 
         @Override
         public void heartbeat(basalt.proto.HeartbeatRequestPB r, StreamObserver<basalt.proto.HeartbeatResponsePB> o) {
-            target().heartbeat(r, o);
+            run(o, () -> target().heartbeat(r, o));
         }
     }
 }
