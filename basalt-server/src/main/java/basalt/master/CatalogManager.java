@@ -100,8 +100,7 @@ public final class CatalogManager implements AutoCloseable {
                     "this master was just elected and has not yet applied the first entry of its term"));
         }
         if (status.term() != leaderTerm) {
-            // A new term: what we heard from tablet servers as leader before is stale.
-            tabletServers.clear();
+            // A new term: forget the tasks in flight; what tablet servers told every master stays useful.
             lastAttemptNanos.clear();
             deletionConfirmed.clear();
             leaderTerm = status.term();

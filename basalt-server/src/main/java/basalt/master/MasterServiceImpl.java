@@ -86,10 +86,9 @@ final class MasterServiceImpl extends MasterServiceGrpc.MasterServiceImplBase {
     public void heartbeat(HeartbeatRequestPB request, StreamObserver<HeartbeatResponsePB> response) {
         GroupDriver.Status status = catalogGroup.status();
         boolean leading = status.role().equals("leader") && status.servesWrites();
-        if (leading) {
-            catalog.leaderRefusal(); // notices a new term before it records anything
-            tabletServers.heartbeat(request.getServer(), request.getTabletsList(), System.nanoTime());
-        }
+        // Every master records who is alive and what it hosts (soft state, never acted on by a follower),
+        // so a newly elected leader can place replicas and route at once instead of waiting a heartbeat.
+        tabletServers.heartbeat(request.getServer(), request.getTabletsList(), System.nanoTime());
         HeartbeatResponsePB.Builder answer = HeartbeatResponsePB.newBuilder().setLeader(leading)
                 .setLeaderTerm(status.term());
         status.leaderHint().ifPresent(leader -> {

@@ -9,10 +9,9 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * What the leader master knows of tablet servers: soft state, rebuilt from heartbeats after every
- * election (tablet servers heartbeat to every master, so a new leader hears from each within one
- * interval). Each server's latest full report says which replicas it hosts and their Raft state.
- * Thread-safe.
+ * What a master knows of tablet servers: soft state from heartbeats, which tablet servers send to every
+ * master, so a follower holds it too and a new leader can act at once. Only the leader acts on it. Each
+ * server's latest full report says which replicas it hosts and their Raft state. Thread-safe.
  */
 final class TabletServerRegistry {
     /** One tablet server as last heard. */
@@ -53,8 +52,4 @@ final class TabletServerRegistry {
         return entry == null ? Optional.empty() : Optional.ofNullable(entry.tablets().get(tabletId));
     }
 
-    /** Forgets everything: a master that stops leading must not act on what it heard as leader. */
-    synchronized void clear() {
-        servers.clear();
-    }
 }
