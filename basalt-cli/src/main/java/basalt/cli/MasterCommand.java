@@ -18,21 +18,23 @@ import picocli.CommandLine.Spec;
  * list, so {@code --rpc_bind} is required and must be one of {@code --master_addresses} (no port 0).
  */
 @Command(name = "master", mixinStandardHelpOptions = true,
-        description = "Run a master: a replica of the catalog, which tablet servers heartbeat to.")
+        description = "Run a master: a replica of the catalog, which tablet servers heartbeat to.",
+        subcommands = {MasterAdminCommands.ListCommand.class, MasterAdminCommands.AddCommand.class,
+                MasterAdminCommands.RemoveCommand.class})
 final class MasterCommand implements Callable<Integer> {
     @Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--master_addresses", required = true, description = "Every master, this one included: host:port,host:port,...")
+    @Option(names = "--master_addresses", description = "Every master, this one included: host:port,host:port,...")
     String masterAddresses;
 
-    @Option(names = "--fs_wal_dir", required = true, description = "Directory of the catalog's WAL and consensus metadata.")
+    @Option(names = "--fs_wal_dir", description = "Directory of the catalog's WAL and consensus metadata.")
     Path walDir;
 
-    @Option(names = "--fs_data_dir", required = true, description = "Directory of the catalog data and the master's identity.")
+    @Option(names = "--fs_data_dir", description = "Directory of the catalog data and the master's identity.")
     Path dataDir;
 
-    @Option(names = "--rpc_bind", required = true, description = "host:port to listen on; must be one of --master_addresses.")
+    @Option(names = "--rpc_bind", description = "host:port to listen on; must be one of --master_addresses.")
     String rpcBind;
 
     @Option(names = "--webserver_port", defaultValue = "-1", description = "Web UI port (not served yet; accepted for CLI compatibility).")
@@ -40,6 +42,11 @@ final class MasterCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (masterAddresses == null || walDir == null || dataDir == null || rpcBind == null) {
+            // Required only for running a master; the list/add/remove subcommands take their own flags.
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "running a master needs --master_addresses, --fs_wal_dir, --fs_data_dir and --rpc_bind");
+        }
         List<HostPort> masters;
         HostPort bind;
         try {

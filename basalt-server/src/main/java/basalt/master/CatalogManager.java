@@ -304,11 +304,35 @@ public final class CatalogManager implements AutoCloseable {
         if (leaderRefusal().isPresent()) {
             return;
         }
+        maybeUpdateMasterAddressBook();
         for (TableRecordPB table : catalog.read(state -> state.tables())) {
             switch (table.getState()) {
                 case TABLE_CREATING -> driveCreation(table);
                 case TABLE_DELETING -> driveDeletion(table);
                 default -> { }
+            }
+        }
+    }
+
+    /**
+     * Keeps the replicated address book equal to the catalog group's membership, so every master and,
+     * through heartbeats, every tablet server learns where added masters are and forgets removed ones.
+     */
+    private void maybeUpdateMasterAddressBook() {
+        basalt.consensus.core.Membership membership = catalogGroup.status().membership();
+        TreeMap<String, PeerPB> wanted = new TreeMap<>();
+        for (NodeId member : membership.members()) {
+            Optional<HostPort> address = member.equals(self) ? Optional.of(options.rpcBind()) : masterPeers.lookup(member);
+            if (address.isEmpty()) {
+                return; // not every member's address is known here yet
+            }
+            wanted.put(member.value(), PeerPB.newBuilder().setUuid(member.value())
+                    .setAddress(Errors.toProto(address.get())).build());
+        }
+        if (!wanted.equals(new TreeMap<>(catalog.<Map<String, PeerPB>>read(state -> state.masterAddresses())))) {
+            synchronized (ddlLock) {
+                proposeAndWait(CatalogOpPB.newBuilder().setMasterAddressBook(
+                        basalt.proto.MasterAddressBookPB.newBuilder().addAllMasters(wanted.values())).build());
             }
         }
     }

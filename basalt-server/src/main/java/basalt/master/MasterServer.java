@@ -36,6 +36,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.Executors;
@@ -88,6 +89,7 @@ public final class MasterServer implements AutoCloseable {
         Path groupDir = options.walDir().resolve(CATALOG_GROUP);
         Membership membership = openOrDiscover(groupDir);
         this.catalog = CatalogStateMachine.open(options.dataDir().resolve("catalog"));
+        catalog.onAddressBookChange(this::adoptAddressBook);
         GroupOptions groupOptions = new GroupOptions(CATALOG_GROUP, self, groupDir, membership, options.raft(),
                 WalOptions.defaults(), 64L << 20, Math.max(1, (int) (1000 / options.tickMs())), 10_000,
                 self.value().hashCode() * 0x9E3779B97F4A7C15L ^ System.nanoTime());
@@ -142,11 +144,22 @@ public final class MasterServer implements AutoCloseable {
             return ConsensusMetadataFile.load(metadataFile).committedMembership();
         }
         Map<NodeId, HostPort> discovered = discoverPeers();
-        List<NodeId> voters = new ArrayList<>(discovered.keySet());
-        voters.add(self);
-        Membership membership = Membership.ofVoters(voters);
+        Optional<Map<NodeId, HostPort>> existingGroup = existingGroupWithoutMe(discovered);
+        Membership membership;
+        if (existingGroup.isPresent()) {
+            // The others already run a catalog group we are not in: join it empty, as a replica the leader
+            // adds as a learner (`basalt master add`), copies the catalog to, and promotes once caught up.
+            discovered = existingGroup.get();
+            membership = Membership.ofVoters(List.of());
+            LOG.info("joining the existing masters {} as a new, empty master", discovered.values());
+        } else {
+            List<NodeId> voters = new ArrayList<>(discovered.keySet());
+            voters.add(self);
+            membership = Membership.ofVoters(voters);
+        }
         List<String> peerLines = new ArrayList<>();
-        discovered.forEach((uuid, address) -> {
+        Map<NodeId, HostPort> known = discovered;
+        known.forEach((uuid, address) -> {
             peers.put(uuid, address);
             peerLines.add(uuid.value() + " " + address);
         });
@@ -155,6 +168,35 @@ public final class MasterServer implements AutoCloseable {
         Files.createDirectories(groupDir);
         ConsensusMetadataFile.create(metadataFile, ConsensusMetadata.initial(membership));
         return membership;
+    }
+
+    /**
+     * A committed address book of the masters: peers to talk to, and what this master checks
+     * {@code --master_addresses} against on its next start (the persisted configuration).
+     */
+    private void adoptAddressBook(Map<String, PeerPB> book) {
+        List<String> peerLines = new ArrayList<>();
+        List<String> addresses = new ArrayList<>();
+        for (PeerPB master : book.values()) {
+            HostPort address = new HostPort(master.getAddress().getHost(), master.getAddress().getPort());
+            addresses.add(address.toString());
+            if (!master.getUuid().equals(self.value())) {
+                peers.put(NodeId.of(master.getUuid()), address);
+                peerLines.add(master.getUuid() + " " + address);
+            }
+        }
+        for (NodeId known : peers.snapshot().keySet()) {
+            if (!book.containsKey(known.value())) {
+                peers.remove(known);
+            }
+        }
+        try {
+            writeAtomically(options.dataDir().resolve("master-peers"), peerLines);
+            writeAtomically(options.dataDir().resolve("master-addresses"), addresses);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("saving the master address book", e);
+        }
+        LOG.info("master address book: {}", addresses);
     }
 
     private Map<NodeId, HostPort> discoverPeers() throws IOException {
@@ -190,6 +232,38 @@ public final class MasterServer implements AutoCloseable {
             }
         }
         return found;
+    }
+
+    /**
+     * Whether the other masters already run a catalog group that does not include this master (it is
+     * being added to a running cluster); then the members and their addresses, as the group reports them.
+     */
+    private Optional<Map<NodeId, HostPort>> existingGroupWithoutMe(Map<NodeId, HostPort> discovered) {
+        for (HostPort address : discovered.values()) {
+            ManagedChannel channel = NettyChannelBuilder.forAddress(address.host(), address.port()).usePlaintext().build();
+            try {
+                basalt.proto.ListMastersResponsePB masters = basalt.proto.MasterServiceGrpc.newBlockingStub(channel)
+                        .withDeadlineAfter(2, TimeUnit.SECONDS).listMasters(basalt.proto.ListMastersRequestPB.getDefaultInstance());
+                if (masters.getMastersCount() == 0) {
+                    continue;
+                }
+                boolean includesMe = masters.getMastersList().stream().anyMatch(m -> m.getUuid().equals(self.value()));
+                if (includesMe) {
+                    return Optional.empty();
+                }
+                Map<NodeId, HostPort> members = new TreeMap<>();
+                for (basalt.proto.MasterEntryPB master : masters.getMastersList()) {
+                    members.put(NodeId.of(master.getUuid()),
+                            new HostPort(master.getRpcAddress().getHost(), master.getRpcAddress().getPort()));
+                }
+                return Optional.of(members);
+            } catch (io.grpc.StatusRuntimeException notOpenYet) {
+                // still starting (a cluster being created): it cannot be a group we are left out of
+            } finally {
+                channel.shutdownNow();
+            }
+        }
+        return Optional.empty();
     }
 
     private static void awaitRetry() throws IOException {

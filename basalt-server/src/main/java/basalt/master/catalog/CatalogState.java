@@ -34,6 +34,8 @@ public final class CatalogState {
     private final TreeMap<String, String> tableIdByName = new TreeMap<>();
     private final TreeMap<String, TabletRecordPB> tabletsById = new TreeMap<>();
     private final TreeMap<String, TreeSet<String>> tabletIdsByTable = new TreeMap<>();
+    /** Where every master is, by uuid; replicated so that a joining master and tablet servers learn it. */
+    private final TreeMap<String, basalt.proto.PeerPB> masterAddresses = new TreeMap<>();
     /** First outcome of each DDL request, by client id then sequence number. */
     private final TreeMap<String, TreeMap<Long, RequestOutcomePB>> outcomesByClient = new TreeMap<>();
 
@@ -75,6 +77,12 @@ public final class CatalogState {
             tabletsById.put(tablet.getTabletId(), tablet);
             tabletIdsByTable.computeIfAbsent(tablet.getTableId(), ignored -> new TreeSet<>()).add(tablet.getTabletId());
         }
+        if (op.hasMasterAddressBook()) {
+            masterAddresses.clear();
+            for (basalt.proto.PeerPB master : op.getMasterAddressBook().getMastersList()) {
+                masterAddresses.put(master.getUuid(), master);
+            }
+        }
         for (RequestOutcomePB outcome : op.getOutcomesList()) {
             RequestIdPB id = outcome.getRequestId();
             TreeMap<Long, RequestOutcomePB> ofClient =
@@ -83,6 +91,11 @@ public final class CatalogState {
             // The client has every answer below its first incomplete sequence: those can go.
             ofClient.headMap(id.getFirstIncompleteSequence(), false).clear();
         }
+    }
+
+    /** The replicated address book of the masters, by uuid. */
+    public Map<String, basalt.proto.PeerPB> masterAddresses() {
+        return Collections.unmodifiableMap(new TreeMap<>(masterAddresses));
     }
 
     public Optional<TableRecordPB> tableById(String tableId) {
@@ -140,6 +153,9 @@ public final class CatalogState {
     public ByteString snapshot() {
         CatalogOpPB.Builder all = CatalogOpPB.newBuilder().addAllUpsertTables(tablesById.values())
                 .addAllUpsertTablets(tabletsById.values());
+        if (!masterAddresses.isEmpty()) {
+            all.setMasterAddressBook(basalt.proto.MasterAddressBookPB.newBuilder().addAllMasters(masterAddresses.values()));
+        }
         for (TreeMap<Long, RequestOutcomePB> ofClient : outcomesByClient.values()) {
             all.addAllOutcomes(ofClient.values());
         }

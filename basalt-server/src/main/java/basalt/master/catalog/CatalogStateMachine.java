@@ -34,6 +34,9 @@ public final class CatalogStateMachine implements StateMachine {
     private CatalogState state;
     private volatile OpId lastApplied;
     private volatile long durableIndex;
+    /** Told the new address book of the masters whenever an applied op (or a tablet copy) changes it. */
+    private volatile java.util.function.Consumer<java.util.Map<String, basalt.proto.PeerPB>> addressBookListener =
+            book -> { };
 
     private CatalogStateMachine(Path snapshotFile, CatalogState state, OpId lastApplied) {
         this.snapshotFile = snapshotFile;
@@ -90,7 +93,19 @@ public final class CatalogStateMachine implements StateMachine {
         } finally {
             lock.writeLock().unlock();
         }
+        if (op != null && op.hasMasterAddressBook()) {
+            addressBookListener.accept(read(CatalogState::masterAddresses));
+        }
         return op;
+    }
+
+    /** Registers who hears of address book changes; told the current book at once. */
+    public void onAddressBookChange(java.util.function.Consumer<java.util.Map<String, basalt.proto.PeerPB>> listener) {
+        addressBookListener = listener;
+        java.util.Map<String, basalt.proto.PeerPB> current = read(CatalogState::masterAddresses);
+        if (!current.isEmpty()) {
+            listener.accept(current);
+        }
     }
 
     /** Runs {@code query} against the catalog under the read lock. */
@@ -177,5 +192,9 @@ public final class CatalogStateMachine implements StateMachine {
         // A copy is durable before the WAL is reset after it.
         write(lastIncluded, snapshot);
         durableIndex = lastIncluded.index();
+        java.util.Map<String, basalt.proto.PeerPB> book = read(CatalogState::masterAddresses);
+        if (!book.isEmpty()) {
+            addressBookListener.accept(book);
+        }
     }
 }

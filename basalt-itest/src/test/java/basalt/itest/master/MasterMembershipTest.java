@@ -1,0 +1,103 @@
+package basalt.itest.master;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import basalt.cli.MasterAdmin;
+import basalt.common.net.HostPort;
+import basalt.itest.cluster.ExternalMiniCluster;
+import basalt.itest.cluster.ExternalServer;
+import basalt.itest.cluster.JavaCommand;
+import basalt.itest.cluster.ServerKind;
+import basalt.itest.junit.MiniClusterExtension;
+import basalt.itest.workload.MasterClient;
+import basalt.proto.CreateTableResponsePB;
+import basalt.proto.ListTablesRequestPB;
+import basalt.proto.ListTablesResponsePB;
+import basalt.proto.MasterEntryPB;
+import basalt.proto.RequestIdPB;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Goal: the master group changes online. One master grows to three (each new master starts empty,
+ * joins as a learner, copies the catalog, and is promoted); then a killed master is replaced by a new
+ * one on another port and removed; DDL works throughout and no table is lost. Tablet servers, started
+ * knowing only the first master, learn the others from heartbeats.
+ */
+class MasterMembershipTest {
+    private static final Duration DEADLINE = Duration.ofSeconds(60);
+
+    @RegisterExtension
+    final MiniClusterExtension extension = new MiniClusterExtension(builder -> builder.numMasters(1).numTabletServers(3));
+
+    private final List<ExternalServer> extraMasters = new ArrayList<>();
+    private int sequence;
+
+    @Test
+    void growFromOneToThreeThenReplaceADeadMaster() throws Exception {
+        ExternalMiniCluster cluster = extension.get();
+        List<HostPort> current = new ArrayList<>(List.of(cluster.master(0).rpcAddress()));
+        try (MasterClient masters = new MasterClient(() -> List.copyOf(current), Duration.ofSeconds(2))) {
+            createTable(masters, "before_growth");
+
+            ExternalServer second = startJoiningMaster(cluster, current, "m-extra-1");
+            MasterAdmin.add(List.copyOf(current), second.rpcAddress(), DEADLINE);
+            current.add(second.rpcAddress());
+            ExternalServer third = startJoiningMaster(cluster, current, "m-extra-2");
+            MasterAdmin.add(List.copyOf(current), third.rpcAddress(), DEADLINE);
+            current.add(third.rpcAddress());
+
+            List<MasterEntryPB> group = MasterAdmin.list(List.copyOf(current), DEADLINE);
+            assertThat(group).hasSize(3);
+            assertThat(group.stream().filter(m -> m.getRole().equals("LEADER"))).hasSize(1);
+            assertThat(group.stream().filter(m -> m.getRole().equals("LEARNER"))).isEmpty();
+            createTable(masters, "with_three");
+
+            // The first master dies; the two others carry on, and a new master replaces it.
+            HostPort dead = cluster.master(0).rpcAddress();
+            cluster.master(0).kill();
+            current.remove(dead);
+            createTable(masters, "after_kill");
+            ExternalServer replacement = startJoiningMaster(cluster, current, "m-extra-3");
+            MasterAdmin.add(List.copyOf(current), replacement.rpcAddress(), DEADLINE);
+            current.add(replacement.rpcAddress());
+            MasterAdmin.remove(List.copyOf(current), dead, DEADLINE);
+            assertThat(MasterAdmin.list(List.copyOf(current), DEADLINE)).extracting(MasterEntryPB::getUuid)
+                    .containsExactlyInAnyOrder(second.uuid(), third.uuid(), replacement.uuid());
+            createTable(masters, "after_replacement");
+
+            ListTablesResponsePB tables = masters.call(stub -> stub.listTables(ListTablesRequestPB.getDefaultInstance()),
+                    r -> r.hasError() ? Optional.of(r.getError()) : Optional.empty(), DEADLINE);
+            assertThat(tables.getTablesList().stream().map(t -> t.getName()).collect(Collectors.toSet()))
+                    .containsExactlyInAnyOrder("before_growth", "with_three", "after_kill", "after_replacement");
+        } finally {
+            extraMasters.forEach(ExternalServer::close);
+        }
+    }
+
+    private ExternalServer startJoiningMaster(ExternalMiniCluster cluster, List<HostPort> current, String name) throws Exception {
+        int port = ExternalMiniCluster.reserveLoopbackPorts(1).get(0);
+        List<String> all = new ArrayList<>(current.stream().map(HostPort::toString).toList());
+        all.add("127.0.0.1:" + port);
+        ExternalServer server = new ExternalServer(ServerKind.MASTER, name, cluster.rootDir().resolve(name),
+                JavaCommand.forCurrentJvm("basalt.cli.BasaltMain"), String.join(",", all), port, List.of(),
+                Duration.ofSeconds(60), Duration.ofSeconds(30));
+        extraMasters.add(server);
+        server.start();
+        return server;
+    }
+
+    private void createTable(MasterClient masters, String name) {
+        RequestIdPB id = RequestIdPB.newBuilder().setClientId("membership").setSequence(++sequence)
+                .setFirstIncompleteSequence(sequence).build();
+        CreateTableResponsePB created = masters.call(stub -> stub.createTable(MasterDdlTest.createRequest(name, 1, id)),
+                r -> r.hasError() ? Optional.of(r.getError()) : Optional.empty(), DEADLINE);
+        assertThat(created.hasError()).as("create %s: %s", name, created.getError()).isFalse();
+        MasterDdlTest.awaitCreated(masters, created.getTableId());
+    }
+}
