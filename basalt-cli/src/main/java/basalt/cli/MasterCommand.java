@@ -40,6 +40,10 @@ final class MasterCommand implements Callable<Integer> {
     @Option(names = "--webserver_port", defaultValue = "-1", description = "Web UI port (not served yet; accepted for CLI compatibility).")
     int webserverPort;
 
+    @Option(names = "--tserver_dead_ms", defaultValue = "30000",
+            description = "A tablet server silent this long has its replicas replaced elsewhere (default ${DEFAULT-VALUE}).")
+    long tserverDeadMs;
+
     @Override
     public Integer call() throws Exception {
         if (masterAddresses == null || walDir == null || dataDir == null || rpcBind == null) {
@@ -62,7 +66,8 @@ final class MasterCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--rpc_bind " + bind
                     + " is not one of --master_addresses " + masters + " (a master's address is its identity)");
         }
-        MasterServer server = MasterServer.start(MasterServerOptions.defaults(walDir, dataDir, bind, masters));
+        MasterServer server = MasterServer.start(MasterServerOptions.defaults(walDir, dataDir, bind, masters)
+                .withTserverDeadMs(tserverDeadMs));
         CountDownLatch stopped = new CountDownLatch(1);
         Signals.onTerminate(() -> {
             server.close();

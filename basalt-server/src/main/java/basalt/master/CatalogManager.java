@@ -309,9 +309,96 @@ public final class CatalogManager implements AutoCloseable {
             switch (table.getState()) {
                 case TABLE_CREATING -> driveCreation(table);
                 case TABLE_DELETING -> driveDeletion(table);
+                case TABLE_RUNNING -> tabletsOf(table.getTableId()).forEach(tablet -> driveReplacement(table, tablet));
                 default -> { }
             }
         }
+    }
+
+    /**
+     * Replaces the replicas of dead tablet servers, one step per round, each step derived afresh from what
+     * the tablet's leader reports (so a new master leader resumes where the old one stopped): create an
+     * empty replica on a live server that has none, add it as a learner, promote it once it has caught up
+     * (the leader refuses before), remove the dead replica, and record the group's voters in the catalog.
+     */
+    private void driveReplacement(TableRecordPB table, TabletRecordPB tablet) {
+        Optional<TabletReportPB> leaderReport = Optional.empty();
+        String leaderUuid = null;
+        for (String replica : tablet.getReplicasList()) {
+            Optional<TabletReportPB> report = report(replica, tablet.getTabletId());
+            if (report.isPresent() && report.get().getConsensus().getRole().equals("leader")
+                    && report.get().getConsensus().getLeaderReady()) {
+                leaderReport = report;
+                leaderUuid = replica;
+            }
+        }
+        if (leaderReport.isEmpty()) {
+            return;
+        }
+        basalt.proto.MembershipPB membership = leaderReport.get().getConsensus().getMembership();
+        long deadAfterNanos = TimeUnit.MILLISECONDS.toNanos(options.tserverDeadMs());
+        List<String> live = tabletServers.live(System.nanoTime(), deadAfterNanos).stream()
+                .map(entry -> entry.server().getUuid()).toList();
+        Optional<String> deadVoter = membership.getVotersList().stream().filter(v -> !live.contains(v)).findFirst();
+        String leader = leaderUuid;
+        if (!membership.getLearnersList().isEmpty()) {
+            changeMembership(leader, tablet, basalt.proto.ChangeMembershipRequestPB.Kind.PROMOTE_LEARNER,
+                    membership.getLearners(0));
+        } else if (deadVoter.isPresent() && membership.getVotersCount() > table.getNumReplicas()) {
+            changeMembership(leader, tablet, basalt.proto.ChangeMembershipRequestPB.Kind.REMOVE_MEMBER, deadVoter.get());
+        } else if (deadVoter.isPresent()) {
+            Optional<String> target = live.stream().filter(uuid -> !membership.getVotersList().contains(uuid))
+                    .min(Comparator.comparing((String uuid) -> catalog.<Map<String, Integer>>read(
+                            state -> state.replicasPerServer()).getOrDefault(uuid, 0)).thenComparing(uuid -> uuid));
+            if (target.isPresent()) {
+                if (report(target.get(), tablet.getTabletId()).isEmpty()) {
+                    sendCreateEmpty(table, tablet, target.get());
+                } else {
+                    changeMembership(leader, tablet, basalt.proto.ChangeMembershipRequestPB.Kind.ADD_LEARNER, target.get());
+                }
+            }
+        } else if (!new java.util.TreeSet<>(membership.getVotersList()).equals(new java.util.TreeSet<>(tablet.getReplicasList()))) {
+            synchronized (ddlLock) {
+                proposeAndWait(CatalogOpPB.newBuilder().addUpsertTablets(tablet.toBuilder().clearReplicas()
+                        .addAllReplicas(membership.getVotersList())).build());
+            }
+            LOG.info("tablet {} now has replicas {}", tablet.getTabletId(), membership.getVotersList());
+        }
+    }
+
+    /** Creates an empty replica that joins the tablet's group when the leader adds it. */
+    private void sendCreateEmpty(TableRecordPB table, TabletRecordPB tablet, String serverUuid) {
+        Optional<PeerPB> server = server(serverUuid);
+        if (server.isEmpty() || !due(tablet.getTabletId() + "/" + serverUuid)) {
+            return;
+        }
+        TabletMetadataPB metadata = TabletMetadataPB.newBuilder().setTabletId(tablet.getTabletId())
+                .setTableId(table.getTableId()).setTableName(table.getName()).setSchema(table.getSchema())
+                .setPartitionSchema(table.getPartitionSchema()).setPartition(tablet.getPartition()).build();
+        List<PeerPB> members = new ArrayList<>();
+        for (String uuid : tablet.getReplicasList()) {
+            server(uuid).ifPresent(members::add);
+        }
+        stub(server.get()).createTablet(CreateTabletRequestPB.newBuilder().setTablet(metadata).setMasterTerm(leaderTerm)
+                .addAllKnownPeers(members).build(), new LoggingObserver<>("create replacement replica of " + tablet.getTabletId() + " on " + serverUuid));
+        LOG.info("replacing a dead replica of tablet {}: new replica on {}", tablet.getTabletId(), serverUuid);
+    }
+
+    private void changeMembership(String leaderUuid, TabletRecordPB tablet, basalt.proto.ChangeMembershipRequestPB.Kind kind,
+                                  String peerUuid) {
+        Optional<PeerPB> leader = server(leaderUuid);
+        Optional<PeerPB> peer = server(peerUuid);
+        if (leader.isEmpty() || !due(tablet.getTabletId() + "/" + kind + "/" + peerUuid)) {
+            return;
+        }
+        PeerPB target = peer.orElse(PeerPB.newBuilder().setUuid(peerUuid).build());
+        HostPort address = new HostPort(leader.get().getAddress().getHost(), leader.get().getAddress().getPort());
+        ManagedChannel channel = channels.computeIfAbsent(address, a -> NettyChannelBuilder
+                .forAddress(a.host(), a.port()).usePlaintext().build());
+        basalt.proto.ConsensusServiceGrpc.newStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS).changeMembership(
+                basalt.proto.ChangeMembershipRequestPB.newBuilder().setGroupId(tablet.getTabletId()).setKind(kind)
+                        .setPeer(target).build(),
+                new LoggingObserver<>(kind + " " + peerUuid + " in tablet " + tablet.getTabletId()));
     }
 
     /**

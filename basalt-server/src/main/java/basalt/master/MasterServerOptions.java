@@ -14,11 +14,12 @@ import java.util.List;
  * @param masterAddresses every master's address, this one's included; the order does not matter
  * @param tserverUnresponsiveMs a tablet server silent this long counts as dead
  * @param ddlTaskIntervalMs how often the leader drives tablet creation and deletion on tablet servers
+ * @param tserverDeadMs a tablet server silent this long has its replicas replaced elsewhere
  */
 public record MasterServerOptions(Path walDir, Path dataDir, HostPort rpcBind, List<HostPort> masterAddresses,
                                   int webserverPort, long tickMs, RaftConfig raft, int workerThreads,
                                   TransportOptions transport, long flushIntervalMs, long tserverUnresponsiveMs,
-                                  long ddlTaskIntervalMs) {
+                                  long ddlTaskIntervalMs, long tserverDeadMs) {
     public MasterServerOptions {
         masterAddresses = List.copyOf(masterAddresses);
         Check.arg(!masterAddresses.isEmpty(), "at least one master address is needed");
@@ -30,6 +31,11 @@ public record MasterServerOptions(Path walDir, Path dataDir, HostPort rpcBind, L
     public static MasterServerOptions defaults(Path walDir, Path dataDir, HostPort rpcBind, List<HostPort> masterAddresses) {
         return new MasterServerOptions(walDir, dataDir, rpcBind, masterAddresses, -1,
                 TabletServerOptions.DEFAULT_TICK_MS, TabletServerOptions.DEFAULT_RAFT,
-                Math.max(2, Runtime.getRuntime().availableProcessors()), TransportOptions.DEFAULTS, 1_000, 3_000, 100);
+                Math.max(2, Runtime.getRuntime().availableProcessors()), TransportOptions.DEFAULTS, 1_000, 3_000, 100, 30_000);
+    }
+
+    public MasterServerOptions withTserverDeadMs(long ms) {
+        return new MasterServerOptions(walDir, dataDir, rpcBind, masterAddresses, webserverPort, tickMs, raft,
+                workerThreads, transport, flushIntervalMs, tserverUnresponsiveMs, ddlTaskIntervalMs, ms);
     }
 }

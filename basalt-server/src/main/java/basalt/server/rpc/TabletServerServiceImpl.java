@@ -135,6 +135,12 @@ public final class TabletServerServiceImpl extends TabletServerServiceGrpc.Table
             return;
         }
         reply(response, guarded(() -> {
+            for (basalt.proto.PeerPB known : request.getKnownPeersList()) {
+                if (!known.getUuid().equals(self.getUuid()) && known.hasAddress()) {
+                    peers.put(basalt.consensus.core.NodeId.of(known.getUuid()), new basalt.common.net.HostPort(
+                            known.getAddress().getHost(), known.getAddress().getPort()));
+                }
+            }
             tablets.create(request.getTablet(), request.getPeersList());
             return CreateTabletResponsePB.getDefaultInstance();
         }, error -> CreateTabletResponsePB.newBuilder().setError(error).build()));
