@@ -76,6 +76,10 @@ public final class CatalogManager implements AutoCloseable {
     /** Replicas whose deletion a tablet server confirmed, per "tablet/server". */
     private final Map<String, Boolean> deletionConfirmed = new ConcurrentHashMap<>();
     private volatile long leaderTerm = -1;
+    /** For the failover log line: when this master began to serve its term, and who heartbeated since. */
+    private volatile long servingSinceNanos;
+    private final java.util.Set<String> rehomed = ConcurrentHashMap.newKeySet();
+    private volatile boolean rehomedLogged;
 
     CatalogManager(NodeId self, GroupDriver catalogGroup, CatalogStateMachine catalog,
                    TabletServerRegistry tabletServers, PeerDirectory masterPeers, MasterServerOptions options) {
@@ -103,11 +107,28 @@ public final class CatalogManager implements AutoCloseable {
             // A new term: forget the tasks in flight; what tablet servers told every master stays useful.
             lastAttemptNanos.clear();
             deletionConfirmed.clear();
+            rehomed.clear();
+            rehomedLogged = false;
+            servingSinceNanos = System.nanoTime();
             leaderTerm = status.term();
             LOG.info("master {} leads the catalog in term {} with {} tables", self, leaderTerm,
                     catalog.read(state -> state.tables().size()));
         }
         return Optional.empty();
+    }
+
+    /** A tablet server heartbeated to this master; logs once when every known server has re-homed here. */
+    void noteHeartbeat(String serverUuid) {
+        if (leaderTerm < 0 || rehomedLogged || !catalogGroup.status().servesWrites()) {
+            return;
+        }
+        rehomed.add(serverUuid);
+        List<TabletServerRegistry.Entry> live = liveServers();
+        if (live.stream().allMatch(entry -> rehomed.contains(entry.server().getUuid()))) {
+            rehomedLogged = true;
+            LOG.info("failover of the catalog to {} in term {}: all {} live tablet servers re-homed {} ms after it began to serve",
+                    self, leaderTerm, live.size(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - servingSinceNanos));
+        }
     }
 
     long term() {

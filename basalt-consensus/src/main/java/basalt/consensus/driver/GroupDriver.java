@@ -115,6 +115,13 @@ public final class GroupDriver implements AutoCloseable {
 
     private volatile Status status;
     private volatile boolean closed;
+    /** When an append from a leader last arrived (any thread writes; read by the group thread). */
+    private volatile long lastAppendFromLeaderNanos = System.nanoTime();
+    // Group thread only: the timeline of an election this replica runs, for the failover log line.
+    private long electionStartedNanos = -1;
+    private long leaderSilentForNanos;
+    private long becameLeaderNanos = -1;
+    private long readyLoggedTerm = -1;
 
     private GroupDriver(GroupOptions options, StateMachine stateMachine, Transport transport, DriverPool pool,
                         Wal wal, ConsensusMetadata metadata) {
@@ -198,6 +205,9 @@ public final class GroupDriver implements AutoCloseable {
 
     /** A message from a peer; dropped when the inbox is full (Raft retries). */
     public void receive(Message message) {
+        if (message instanceof Message.AppendRequest) {
+            lastAppendFromLeaderNanos = System.nanoTime();
+        }
         if (!closed) {
             executor.offer(() -> step(new Input.Receive(message)));
         }
@@ -458,13 +468,55 @@ public final class GroupDriver implements AutoCloseable {
     private void publishStatus() {
         long applied = stateMachine.lastApplied().index();
         boolean servesWrites = core.isLeaderReady() && applied >= core.firstIndexOfTerm();
+        if (servesWrites && readyLoggedTerm != core.term()) {
+            readyLoggedTerm = core.term();
+            logFailover();
+        }
         status = new Status(options.groupId(), options.self(), core.role().name(), core.term(), core.leaderHint(),
                 core.isLeaderReady(), servesWrites, core.commitIndex(), log.lastOpId(), applied,
                 core.membership(), log.logCacheBytesUsed(), wal.firstIndex(), wal.segmentCount());
     }
 
+    /**
+     * One line per failover that splits the unavailability: detection (the old leader silent until this
+     * replica started an election), election (until it won), and leader ready (until it applied the
+     * first entry of its term and serves).
+     */
+    private void logFailover() {
+        long now = System.nanoTime();
+        if (electionStartedNanos < 0 || becameLeaderNanos < 0) {
+            LOG.info("group {}: {} leads term {} and serves", options.groupId(), options.self(), core.term());
+            return;
+        }
+        LOG.info("group {}: failover to {} in term {}: detection {} ms, election {} ms, leader ready {} ms, total {} ms",
+                options.groupId(), options.self(), core.term(), TimeUnit.NANOSECONDS.toMillis(leaderSilentForNanos),
+                TimeUnit.NANOSECONDS.toMillis(becameLeaderNanos - electionStartedNanos),
+                TimeUnit.NANOSECONDS.toMillis(now - becameLeaderNanos),
+                TimeUnit.NANOSECONDS.toMillis(leaderSilentForNanos + now - electionStartedNanos));
+        electionStartedNanos = -1;
+        becameLeaderNanos = -1;
+    }
+
+    private void noteElectionTimeline(Event event) {
+        if (event.kind() != Event.Kind.ROLE_CHANGED) {
+            return;
+        }
+        long now = System.nanoTime();
+        if ((event.text().startsWith("became pre-candidate") || event.text().startsWith("became candidate"))
+                && electionStartedNanos < 0) {
+            electionStartedNanos = now;
+            leaderSilentForNanos = now - lastAppendFromLeaderNanos;
+        } else if (event.text().startsWith("became leader")) {
+            becameLeaderNanos = now;
+        } else if (event.text().startsWith("became follower")) {
+            electionStartedNanos = -1;
+            becameLeaderNanos = -1;
+        }
+    }
+
     private void logEvents(List<Event> events) {
         for (Event event : events) {
+            noteElectionTimeline(event);
             switch (event.kind()) {
                 case ROLE_CHANGED, STEPPED_DOWN, TRANSFER, MEMBERSHIP_CHANGED, TABLET_COPY_NEEDED ->
                         LOG.info("group {}: {}", options.groupId(), event);
