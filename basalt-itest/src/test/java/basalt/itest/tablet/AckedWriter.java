@@ -121,22 +121,25 @@ final class AckedWriter implements AutoCloseable {
     }
 
     /**
-     * The gap between the last acknowledgement at or before {@code eventNanos} and the first after it:
-     * how long writes stalled across the event. Empty when either side has no acknowledgement.
+     * How long writes stalled across an event: the longest gap between consecutive acknowledgements from the
+     * last one at or before {@code eventNanos} through the {@code acksAfter}-th one after it. (Not just the
+     * gap around the event: a response already on its way when the event hits lands right after it.) Empty
+     * when there is no acknowledgement before the event or fewer than {@code acksAfter} after it.
      */
-    Optional<Duration> stallAround(long eventNanos) {
+    Optional<Duration> stallAround(long eventNanos, int acksAfter) {
         synchronized (ackNanos) {
-            Long before = null;
-            Long after = null;
-            for (long t : ackNanos) {
-                if (t <= eventNanos) {
-                    before = t;
-                } else {
-                    after = t;
-                    break;
-                }
+            int first = -1;
+            for (int i = 0; i < ackNanos.size() && ackNanos.get(i) <= eventNanos; i++) {
+                first = i;
             }
-            return before == null || after == null ? Optional.empty() : Optional.of(Duration.ofNanos(after - before));
+            if (first < 0 || first + acksAfter >= ackNanos.size()) {
+                return Optional.empty();
+            }
+            long longest = 0;
+            for (int i = first; i < first + acksAfter; i++) {
+                longest = Math.max(longest, ackNanos.get(i + 1) - ackNanos.get(i));
+            }
+            return Optional.of(Duration.ofNanos(longest));
         }
     }
 

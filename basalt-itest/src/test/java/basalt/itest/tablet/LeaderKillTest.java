@@ -41,7 +41,7 @@ class LeaderKillTest {
             leader.kill();
             writer.awaitAcksAfter(killedAt, 100, WAIT);
             TabletChecks.measure("write stall after killing the leader (ms)",
-                    writer.stallAround(killedAt).orElseThrow().toMillis());
+                    writer.stallAround(killedAt, 100).orElseThrow().toMillis());
             leader.startAgain(true);
             writer.awaitAcksAfter(System.nanoTime(), 100, WAIT);
             writer.stop();
@@ -62,7 +62,7 @@ class LeaderKillTest {
             follower.kill();
             writer.awaitAcksAfter(killedAt, 100, WAIT);
             TabletChecks.measure("write stall after killing a follower (ms)",
-                    writer.stallAround(killedAt).orElseThrow().toMillis());
+                    writer.stallAround(killedAt, 100).orElseThrow().toMillis());
             follower.startAgain(true);
             writer.awaitAcksAfter(System.nanoTime(), 100, WAIT);
             writer.stop();
@@ -83,7 +83,7 @@ class LeaderKillTest {
             TabletChecks.startAgainAll(all, WAIT);
             writer.awaitAcksAfter(killedAt, 100, WAIT);
             TabletChecks.measure("write stall across killing and restarting all replicas (ms)",
-                    writer.stallAround(killedAt).orElseThrow().toMillis());
+                    writer.stallAround(killedAt, 100).orElseThrow().toMillis());
             writer.stop();
             verify(cluster, client, writer);
         }
