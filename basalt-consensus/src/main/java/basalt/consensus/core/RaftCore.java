@@ -260,9 +260,17 @@ public final class RaftCore {
         return lastIncluded.index() > commitIndex && !alreadyHeld;
     }
 
+    /**
+     * The state machine and the storage under {@link #log} already start after {@code lastIncluded}: the
+     * driver asked {@link #acceptsTabletCopy} before it touched anything, then installed the copy and reset
+     * the WAL. So the log must not be read here before {@code log.resetTo}: entries it does not hold in
+     * memory are gone from disk (a follower restarted before the copy holds none in memory, and reading the
+     * term of its last entry found -1 and stopped the replica). Only the part of the rule that needs no
+     * entries is checked again.
+     */
     private void onTabletCopyInstalled(OpId lastIncluded, ConfigAt copied) {
-        Check.state(acceptsTabletCopy(lastIncluded), "%s: a tablet copy up to %s was installed over a log that"
-                + " needs none (commit %s, last %s)", self, lastIncluded, commitIndex, log.lastOpId());
+        Check.state(lastIncluded.index() > commitIndex, "%s: a tablet copy up to %s was installed over a log"
+                + " committed up to %s (last index %s)", self, lastIncluded, commitIndex, log.lastIndex());
         log.resetTo(lastIncluded);
         commitIndex = lastIncluded.index();
         durableIndex = lastIncluded.index();

@@ -126,6 +126,53 @@ class GroupDriverTest {
         await(() -> replicas.get(lagging).status().walFirstIndex() > 1000, "the lagging follower's WAL restarts after a tablet copy");
     }
 
+    /**
+     * Goal: a follower that crashed with entries in its WAL, and restarts after the leader collected its WAL
+     * past them, installs a tablet copy and catches up. Regression: after a restart the follower's entries
+     * are on disk only (none in its log cache), the core read the term of its last entry after the driver
+     * had reset the WAL under it, got -1, and the replica stopped with "term -1 ... must not be negative".
+     */
+    @Test
+    void followerRestartedBehindCollectedWalGetsTabletCopy() throws Exception {
+        WalOptions smallSegments = WalOptions.defaults().withSegmentSizeBytes(4096);
+        List<NodeId> ids = startGroup(3, smallSegments, GroupOptions.DEFAULT_LOG_CACHE_BYTES_MAX);
+        GroupDriver leader = awaitLeader();
+        for (int i = 0; i < 10; i++) {
+            leader.propose(ByteString.copyFromUtf8("before" + i + "=1")).get(10, TimeUnit.SECONDS);
+        }
+        NodeId lagging = ids.stream().filter(id -> !id.equals(leader.self())).findFirst().orElseThrow();
+        await(() -> replicas.get(lagging).status().appliedIndex() >= leader.status().appliedIndex(),
+                "the follower has the first entries in its WAL");
+        long laggingLast = replicas.get(lagging).status().lastOpId().index();
+        crash(lagging);
+        // In rounds, so the WAL rolls segments between batches (one batch is written to one segment).
+        for (int round = 0; round < 20; round++) {
+            List<CompletableFuture<Object>> results = new ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                results.add(leader.propose(ByteString.copyFromUtf8("key" + (round * 50 + i) + "=" + "x".repeat(64))));
+            }
+            CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+        }
+        for (NodeId id : ids) {
+            if (!id.equals(lagging)) {
+                stateMachines.get(id).flush();
+            }
+        }
+        await(() -> leader.status().walFirstIndex() > laggingLast + 1,
+                "the leader's WAL is collected past the crashed follower's last entry");
+
+        start(lagging, Membership.ofVoters(ids), smallSegments, GroupOptions.DEFAULT_LOG_CACHE_BYTES_MAX);
+        Map<String, String> expected = stateMachines.get(leader.self()).values();
+        assertThat(expected).hasSize(1010);
+        await(() -> stateMachines.get(lagging).values().equals(expected), "the restarted follower catches up");
+        // Its WAL restarts past the copy, and it keeps replicating afterwards (it did not stop on the way).
+        leader.propose(ByteString.copyFromUtf8("after=1")).get(10, TimeUnit.SECONDS);
+        await(() -> "1".equals(stateMachines.get(lagging).values().get("after")),
+                "the restarted follower applies an entry after the copy");
+        assertThat(replicas.get(lagging).isClosed()).as("the restarted follower still runs").isFalse();
+        assertThat(replicas.get(lagging).status().walFirstIndex()).isGreaterThan(laggingLast + 1);
+    }
+
     /** Goal: a single replica restarts from its WAL and replays what its state machine had not flushed. */
     @Test
     void restartReplaysTheWalBeyondTheDurablePoint() throws Exception {

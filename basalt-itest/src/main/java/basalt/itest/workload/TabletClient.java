@@ -98,6 +98,13 @@ public final class TabletClient implements AutoCloseable {
         int attempt = 0;
         while (System.nanoTime() < end) {
             List<HostPort> candidates = replicas.get();
+            if (candidates.isEmpty()) {
+                // Every replica is down (all killed, restarting): wait for one to come back, until the deadline.
+                lastProblem = "no live replica";
+                sleepBackoff(backoffMs, end);
+                backoffMs = Math.min(200, backoffMs * 2);
+                continue;
+            }
             HostPort target = leaderGuess != null && candidates.contains(leaderGuess)
                     ? leaderGuess : candidates.get(attempt % candidates.size());
             attempt++;

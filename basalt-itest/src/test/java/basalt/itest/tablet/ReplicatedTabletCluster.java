@@ -22,7 +22,11 @@ final class ReplicatedTabletCluster {
     private ReplicatedTabletCluster() {}
 
     static void createTablet(ExternalMiniCluster cluster) {
-        TabletMetadataPB tablet = TestTables.keyValueTablet(TABLET);
+        createTablet(cluster, TestTables.keyValueTablet(TABLET));
+    }
+
+    /** Creates {@code tablet} (its id should be {@link #TABLET}, which the clients here address). */
+    static void createTablet(ExternalMiniCluster cluster, TabletMetadataPB tablet) {
         List<PeerPB> peers = new ArrayList<>();
         for (ExternalServer server : cluster.tabletServers()) {
             HostPort address = server.rpcAddress();
