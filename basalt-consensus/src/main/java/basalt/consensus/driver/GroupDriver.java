@@ -450,7 +450,7 @@ public final class GroupDriver implements AutoCloseable {
     }
 
     private void maybeCollectGarbage() {
-        if (++ticksSinceGc < options.gcEveryTicks()) {
+        if (closed || ++ticksSinceGc < options.gcEveryTicks()) {
             return;
         }
         ticksSinceGc = 0;
