@@ -30,6 +30,7 @@ import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.stream.Stream;
@@ -97,6 +98,14 @@ public final class Tablet implements StateMachine {
     private long newestAssignedTimestamp;
     private long newestAppliedTimestamp;
     private final TreeSet<Long> inFlightTimestamps = new TreeSet<>();
+    /**
+     * Leader only: the writes prepared here and not yet applied or aborted, by their payload's identity, so
+     * {@link #apply} takes the message it built instead of parsing the same bytes back (a third of the
+     * leader's per-row protobuf work). A cache: an entry that is not found (a follower, an entry re-read from
+     * the WAL) is parsed as before. Bounded by {@link #PREPARED_CACHE_MAX}; guarded by {@code mvccLock}.
+     */
+    private final Map<ByteString, ReplicatedWritePB> preparedByPayload = new IdentityHashMap<>();
+    private static final int PREPARED_CACHE_MAX = 4096;
 
     private record Definition(TabletMetadataPB metadata, Schema schema, PartitionSchema partitionSchema,
                               WriteValidator validator) {}
@@ -175,13 +184,21 @@ public final class Tablet implements StateMachine {
         if (request.hasRequestId()) {
             payload.setRequestId(request.getRequestId());
         }
-        return new PreparedWrite(payload.build().toByteString(), timestamp, validated.errors());
+        ReplicatedWritePB write = payload.build();
+        ByteString bytes = write.toByteString();
+        synchronized (mvccLock) {
+            if (preparedByPayload.size() < PREPARED_CACHE_MAX) {
+                preparedByPayload.put(bytes, write);
+            }
+        }
+        return new PreparedWrite(bytes, timestamp, validated.errors());
     }
 
     /** Forgets a prepared write whose entry will never be applied (proposal refused, leadership lost). */
     public void abortPrepared(long timestamp) {
         synchronized (mvccLock) {
             inFlightTimestamps.remove(timestamp);
+            preparedByPayload.values().removeIf(write -> write.getTimestamp() == timestamp);
         }
     }
 
@@ -210,7 +227,7 @@ public final class Tablet implements StateMachine {
         long newestTimestamp = newestAppliedTimestamp();
         try (WriteBatch batch = new WriteBatch()) {
             if (entry.type() == EntryType.NORMAL) {
-                write = parseWrite(entry);
+                write = takePreparedOrParse(entry);
                 response = applyRows(write, batch);
                 newestTimestamp = Math.max(newestTimestamp, write.getTimestamp());
             }
@@ -228,6 +245,14 @@ public final class Tablet implements StateMachine {
             }
         }
         return response;
+    }
+
+    private ReplicatedWritePB takePreparedOrParse(Entry entry) {
+        ReplicatedWritePB prepared;
+        synchronized (mvccLock) {
+            prepared = preparedByPayload.isEmpty() ? null : preparedByPayload.remove(entry.payload());
+        }
+        return prepared != null ? prepared : parseWrite(entry);
     }
 
     private ReplicatedWritePB parseWrite(Entry entry) {
@@ -493,6 +518,7 @@ public final class Tablet implements StateMachine {
             newestAppliedTimestamp = newestTimestamp;
             newestAssignedTimestamp = Math.max(newestAssignedTimestamp, newestTimestamp);
             inFlightTimestamps.clear();
+            preparedByPayload.clear();
         }
         store.flush();
     }
