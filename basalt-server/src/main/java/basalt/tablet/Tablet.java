@@ -267,7 +267,8 @@ public final class Tablet implements StateMachine {
     private WriteResponsePB applyRows(ReplicatedWritePB write, WriteBatch batch) throws RocksDBException {
         Schema schema = schema();
         byte[] timestampSuffix = invertedTimestamp(write.getTimestamp());
-        Map<ByteString, Object[]> written = new HashMap<>(); // rows of this batch; TOMBSTONE when deleted
+        // Rows of this batch by encoded key; TOMBSTONE when deleted.
+        Map<EncodedKey, Object[]> written = new HashMap<>(Math.max(16, write.getOperationsCount() * 4 / 3 + 1));
         Object[] tombstone = new Object[0];
         Stream.Builder<RowErrorPB> errors = Stream.builder();
         write.getValidationErrorsList().forEach(errors::add);
@@ -277,8 +278,15 @@ public final class Tablet implements StateMachine {
                 int row = write.getRowIndexes(i);
                 WriteValidator.Row decoded = WriteValidator.decode(schema, operation.getRow());
                 byte[] key = KeyEncoder.encodeKey(schema, decoded.cells());
-                ByteString keyBytes = ByteString.copyFrom(key);
-                Object[] current = written.containsKey(keyBytes) ? written.get(keyBytes) : latest(iterator, key);
+                EncodedKey keyBytes = new EncodedKey(key);
+                // The stored key is this prefix and the inverted timestamp: built once, used for the seek too.
+                byte[] storedKey = Arrays.copyOf(rowPrefix, rowPrefix.length + key.length + timestampSuffix.length);
+                System.arraycopy(key, 0, storedKey, rowPrefix.length, key.length);
+                System.arraycopy(timestampSuffix, 0, storedKey, rowPrefix.length + key.length, timestampSuffix.length);
+                Object[] current = written.get(keyBytes);
+                if (current == null) {
+                    current = latest(iterator, storedKey, rowPrefix.length + key.length);
+                }
                 if (current == tombstone) {
                     current = null;
                 }
@@ -305,13 +313,25 @@ public final class Tablet implements StateMachine {
                     }
                 }
                 written.put(keyBytes, next);
-                byte[] storedKey = TabletStore.concat(TabletStore.concat(rowPrefix, key), timestampSuffix);
                 batch.put(storedKey, next == tombstone ? RowCodec.tombstone() : RowCodec.encode(schema, next));
             }
         }
         return WriteResponsePB.newBuilder().setTimestamp(write.getTimestamp())
                 .addAllRowErrors(errors.build().sorted(Comparator.comparingInt(RowErrorPB::getRow)).toList())
                 .build();
+    }
+
+    /** An encoded key as a map key: content equality without a copy (Arrays.hashCode is vectorized). */
+    private record EncodedKey(byte[] bytes) {
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof EncodedKey that && Arrays.equals(bytes, that.bytes);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(bytes);
+        }
     }
 
     private static RowErrorPB rowError(int row, Code code, String message) {
@@ -327,16 +347,19 @@ public final class Tablet implements StateMachine {
         return text.append(')').toString();
     }
 
-    /** The newest version of a key, or null when absent or deleted. */
-    private Object[] latest(RocksIterator iterator, byte[] key) {
-        byte[] versionsPrefix = TabletStore.concat(rowPrefix, key);
-        iterator.seek(versionsPrefix);
+    /**
+     * The newest version of a key, or null when absent or deleted. {@code storedKey} is a stored key of the
+     * row (row prefix, encoded key, any 8-byte suffix); its first {@code versionsPrefixLength} bytes are the
+     * prefix every version of the row shares.
+     */
+    private Object[] latest(RocksIterator iterator, byte[] storedKey, int versionsPrefixLength) {
+        iterator.seek(Arrays.copyOf(storedKey, versionsPrefixLength));
         if (!iterator.isValid()) {
             return null;
         }
         byte[] found = iterator.key();
-        if (found.length != versionsPrefix.length + 8
-                || !Arrays.equals(found, 0, versionsPrefix.length, versionsPrefix, 0, versionsPrefix.length)) {
+        if (found.length != versionsPrefixLength + 8
+                || !Arrays.equals(found, 0, versionsPrefixLength, storedKey, 0, versionsPrefixLength)) {
             return null;
         }
         byte[] value = iterator.value();
