@@ -95,7 +95,10 @@ public final class WriteValidator {
             if (!column.nullable() && !column.key() && nullAfterWrite && type != OperationType.DELETE) {
                 throw TabletException.invalid("column '%s' is NOT NULL but gets no value", column.name());
             }
-            int sizeBytes = Values.sizeBytes(column.type(), row.cells()[i]);
+            // A String's UTF-8 form is at most 3 bytes per char, so most strings need no exact count (which
+            // encodes the string once more just to measure it).
+            boolean surelyFits = row.cells()[i] instanceof String text && (long) text.length() * 3 <= maxCellBytes;
+            int sizeBytes = surelyFits ? 0 : Values.sizeBytes(column.type(), row.cells()[i]);
             if (sizeBytes > maxCellBytes) {
                 throw TabletException.invalid("column '%s' is %d bytes, over the cell limit of %d bytes",
                         column.name(), sizeBytes, maxCellBytes);
