@@ -31,6 +31,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.stream.Stream;
@@ -104,7 +105,10 @@ public final class Tablet implements StateMachine {
      * leader's per-row protobuf work). A cache: an entry that is not found (a follower, an entry re-read from
      * the WAL) is parsed as before. Bounded by {@link #PREPARED_CACHE_MAX}; guarded by {@code mvccLock}.
      */
-    private final Map<ByteString, ReplicatedWritePB> preparedByPayload = new IdentityHashMap<>();
+    private final Map<ByteString, Prepared> preparedByPayload = new IdentityHashMap<>();
+
+    /** A write this leader prepared: the message it replicates and its rows as validation decoded them. */
+    private record Prepared(ReplicatedWritePB write, List<WriteValidator.Row> decodedRows) {}
     private static final int PREPARED_CACHE_MAX = 4096;
 
     private record Definition(TabletMetadataPB metadata, Schema schema, PartitionSchema partitionSchema,
@@ -188,7 +192,7 @@ public final class Tablet implements StateMachine {
         ByteString bytes = write.toByteString();
         synchronized (mvccLock) {
             if (preparedByPayload.size() < PREPARED_CACHE_MAX) {
-                preparedByPayload.put(bytes, write);
+                preparedByPayload.put(bytes, new Prepared(write, validated.decodedRows()));
             }
         }
         return new PreparedWrite(bytes, timestamp, validated.errors());
@@ -198,7 +202,7 @@ public final class Tablet implements StateMachine {
     public void abortPrepared(long timestamp) {
         synchronized (mvccLock) {
             inFlightTimestamps.remove(timestamp);
-            preparedByPayload.values().removeIf(write -> write.getTimestamp() == timestamp);
+            preparedByPayload.values().removeIf(prepared -> prepared.write().getTimestamp() == timestamp);
         }
     }
 
@@ -227,8 +231,9 @@ public final class Tablet implements StateMachine {
         long newestTimestamp = newestAppliedTimestamp();
         try (WriteBatch batch = new WriteBatch()) {
             if (entry.type() == EntryType.NORMAL) {
-                write = takePreparedOrParse(entry);
-                response = applyRows(write, batch);
+                Prepared prepared = takePrepared(entry);
+                write = prepared != null ? prepared.write() : parseWrite(entry);
+                response = applyRows(write, prepared != null ? prepared.decodedRows() : null, batch);
                 newestTimestamp = Math.max(newestTimestamp, write.getTimestamp());
             }
             batch.put(appliedKey, appliedState(entry.opId(), newestTimestamp));
@@ -247,12 +252,10 @@ public final class Tablet implements StateMachine {
         return response;
     }
 
-    private ReplicatedWritePB takePreparedOrParse(Entry entry) {
-        ReplicatedWritePB prepared;
+    private Prepared takePrepared(Entry entry) {
         synchronized (mvccLock) {
-            prepared = preparedByPayload.isEmpty() ? null : preparedByPayload.remove(entry.payload());
+            return preparedByPayload.isEmpty() ? null : preparedByPayload.remove(entry.payload());
         }
-        return prepared != null ? prepared : parseWrite(entry);
     }
 
     private ReplicatedWritePB parseWrite(Entry entry) {
@@ -264,7 +267,9 @@ public final class Tablet implements StateMachine {
         }
     }
 
-    private WriteResponsePB applyRows(ReplicatedWritePB write, WriteBatch batch) throws RocksDBException {
+    /** {@code decodedRows}: the operations' rows as the leader's validation decoded them, or null to decode here. */
+    private WriteResponsePB applyRows(ReplicatedWritePB write, List<WriteValidator.Row> decodedRows, WriteBatch batch)
+            throws RocksDBException {
         Schema schema = schema();
         byte[] timestampSuffix = invertedTimestamp(write.getTimestamp());
         // Rows of this batch by encoded key; TOMBSTONE when deleted.
@@ -276,7 +281,8 @@ public final class Tablet implements StateMachine {
             for (int i = 0; i < write.getOperationsCount(); i++) {
                 RowOperationPB operation = write.getOperations(i);
                 int row = write.getRowIndexes(i);
-                WriteValidator.Row decoded = WriteValidator.decode(schema, operation.getRow());
+                WriteValidator.Row decoded = decodedRows != null ? decodedRows.get(i)
+                        : WriteValidator.decode(schema, operation.getRow());
                 byte[] key = KeyEncoder.encodeKey(schema, decoded.cells());
                 EncodedKey keyBytes = new EncodedKey(key);
                 // The stored key is this prefix and the inverted timestamp: built once, used for the seek too.
