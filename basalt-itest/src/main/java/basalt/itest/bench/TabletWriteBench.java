@@ -105,11 +105,14 @@ public final class TabletWriteBench {
         json.put("server_jvm_options", String.join(" ", jvm));
         try (ExternalMiniCluster cluster = ExternalMiniCluster.builder().rootDir(dir).numTabletServers(3)
                 .jvmOptions(jvm).start()) {
+            if (args.containsKey("keep")) {
+                cluster.keepFiles(); // the servers' logs stay in --dir, to read what an outlier trial did
+            }
             createTablet(cluster);
             awaitLeader(cluster, Duration.ofSeconds(30));
             try (TabletClient client = client(cluster)) {
                 if (parts.contains("a")) {
-                    throughput(client);
+                    throughput(cluster, client);
                 }
                 if (parts.contains("b")) {
                     latency(client);
@@ -125,7 +128,7 @@ public final class TabletWriteBench {
 
     // ---------------------------------------------------------------- (a)
 
-    private void throughput(TabletClient client) throws Exception {
+    private void throughput(ExternalMiniCluster cluster, TabletClient client) throws Exception {
         int batch = intArg("batch", 1000);
         int inflight = intArg("inflight", 2);
         int warmupS = intArg("warmup", 30);
@@ -139,9 +142,14 @@ public final class TabletWriteBench {
         ExecutorService rpcs = Executors.newFixedThreadPool(inflight);
         long start = System.nanoTime();
         long end = start + TimeUnit.SECONDS.toNanos(total);
+        long warmStart = start + TimeUnit.SECONDS.toNanos(warmupS);
+        long[] serverCpuAtWarmStart = null;
         long requests = 0;
         // Bounded: ends at `total` seconds, and after at most 10^7 requests.
         while (System.nanoTime() < end && requests < 10_000_000 && failure.get() == null) {
+            if (serverCpuAtWarmStart == null && System.nanoTime() >= warmStart) {
+                serverCpuAtWarmStart = serverCpuTicks(cluster);
+            }
             List<RowOperationPB> ops = new ArrayList<>(batch);
             long first = nextId.getAndAdd(batch);
             for (int i = 0; i < batch; i++) {
@@ -172,6 +180,7 @@ public final class TabletWriteBench {
             });
         }
         slots.acquire(inflight);
+        long[] serverCpuAtEnd = serverCpuTicks(cluster);
         rpcs.shutdown();
         if (failure.get() != null) {
             throw new IllegalStateException("throughput run failed", failure.get());
@@ -196,12 +205,41 @@ public final class TabletWriteBench {
         a.put("warm_1s_median", sortedWarm[sortedWarm.length / 2]);
         a.put("warm_1s_min", sortedWarm[0]);
         a.put("warm_1s_max", sortedWarm[sortedWarm.length - 1]);
+        if (serverCpuAtWarmStart != null && warmSum > 0) {
+            long ticks = 0;
+            for (int i = 0; i < serverCpuAtEnd.length; i++) {
+                ticks += serverCpuAtEnd[i] - serverCpuAtWarmStart[i];
+            }
+            // CPU of the three server processes per row written, warm: robust to what else shares the cores.
+            double cpuMicrosPerRow = ticks * (1_000_000.0 / CLOCK_TICKS_PER_SECOND) / warmSum;
+            a.put("warm_server_cpu_us_per_row", Math.round(cpuMicrosPerRow * 100) / 100.0);
+            human.add(String.format(Locale.ROOT, "(a) warm CPU of the 3 tablet servers: %.2f us per row", cpuMicrosPerRow));
+        }
         a.put("rows_per_second_timeline", rowsPerSecond);
         json.put("throughput", a);
         human.add(String.format(Locale.ROOT, "(a) throughput, batch %d, %d in flight: cold (first %d s) %,d rows/s;"
                         + " warm (after %d s, %d s) %,d rows/s, 1-s windows median %,d (%,d-%,d)",
                 batch, inflight, coldS, cold / coldS, warmupS, seconds, warmSum / seconds,
                 sortedWarm[sortedWarm.length / 2], sortedWarm[0], sortedWarm[sortedWarm.length - 1]));
+    }
+
+    /** USER_HZ of Linux /proc/PID/stat times (100 on every mainstream kernel). */
+    private static final int CLOCK_TICKS_PER_SECOND = 100;
+
+    /** utime + stime of each tablet server process, from /proc (Linux only), in clock ticks. */
+    private static long[] serverCpuTicks(ExternalMiniCluster cluster) {
+        List<ExternalServer> servers = cluster.tabletServers();
+        long[] ticks = new long[servers.size()];
+        for (int i = 0; i < ticks.length; i++) {
+            try {
+                String stat = Files.readString(Path.of("/proc", String.valueOf(servers.get(i).pid()), "stat"));
+                String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                ticks[i] = Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // fields 14 and 15 of stat
+            } catch (java.io.IOException | RuntimeException e) {
+                ticks[i] = 0;
+            }
+        }
+        return ticks;
     }
 
     // ---------------------------------------------------------------- (b)
