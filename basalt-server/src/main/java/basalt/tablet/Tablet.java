@@ -93,6 +93,15 @@ public final class Tablet implements StateMachine {
     private volatile OpId lastApplied;
     /** Raised by {@link TabletStore#flush()} and read on open. */
     private volatile long durableIndex;
+    /**
+     * The largest encoded key this tablet stores a version of (tombstones included), or null when it stores
+     * none. Encoded keys are prefix-free, so RocksDB's order of stored keys is the order of encoded keys and
+     * the last stored key holds it. A key above it has no version: apply skips the RocksDB seek for it
+     * (sequential inserts, the common bulk-load pattern). Group thread only (apply, install), and the constructor.
+     */
+    private byte[] largestKey;
+    /** The largest key once the batch being applied is written; becomes {@link #largestKey} after the write. */
+    private byte[] pendingLargestKey;
 
     /** Guards the three fields below, so preparing a timestamp and reading the safe time are atomic. */
     private final Object mvccLock = new Object();
@@ -135,6 +144,22 @@ public final class Tablet implements StateMachine {
             clock.update(newestAppliedTimestamp);
         }
         durableIndex = lastApplied.index(); // with RocksDB's WAL off, whatever we read back was flushed
+        largestKey = readLargestKey();
+    }
+
+    private byte[] readLargestKey() {
+        try (RocksIterator iterator = store.db().newIterator()) {
+            iterator.seekForPrev(rowEnd);
+            if (!iterator.isValid()) {
+                return null;
+            }
+            byte[] stored = iterator.key();
+            if (stored.length < rowPrefix.length + 8
+                    || !Arrays.equals(stored, 0, rowPrefix.length, rowPrefix, 0, rowPrefix.length)) {
+                return null;
+            }
+            return Arrays.copyOfRange(stored, rowPrefix.length, stored.length - 8);
+        }
     }
 
     private Definition define(TabletMetadataPB metadata) {
@@ -241,6 +266,9 @@ public final class Tablet implements StateMachine {
         } catch (RocksDBException e) {
             throw TabletStore.failure("apply " + entry.opId() + " to tablet " + tabletId, e);
         }
+        if (write != null) {
+            largestKey = pendingLargestKey;
+        }
         lastApplied = entry.opId();
         if (write != null) {
             clock.update(write.getTimestamp());
@@ -277,6 +305,7 @@ public final class Tablet implements StateMachine {
         Object[] tombstone = new Object[0];
         Stream.Builder<RowErrorPB> errors = Stream.builder();
         write.getValidationErrorsList().forEach(errors::add);
+        byte[] largestWritten = largestKey;
         try (RocksIterator iterator = store.db().newIterator()) {
             for (int i = 0; i < write.getOperationsCount(); i++) {
                 RowOperationPB operation = write.getOperations(i);
@@ -290,7 +319,7 @@ public final class Tablet implements StateMachine {
                 System.arraycopy(key, 0, storedKey, rowPrefix.length, key.length);
                 System.arraycopy(timestampSuffix, 0, storedKey, rowPrefix.length + key.length, timestampSuffix.length);
                 Object[] current = written.get(keyBytes);
-                if (current == null) {
+                if (current == null && largestKey != null && Arrays.compareUnsigned(key, largestKey) <= 0) {
                     current = latest(iterator, storedKey, rowPrefix.length + key.length);
                 }
                 if (current == tombstone) {
@@ -319,9 +348,13 @@ public final class Tablet implements StateMachine {
                     }
                 }
                 written.put(keyBytes, next);
+                if (largestWritten == null || Arrays.compareUnsigned(key, largestWritten) > 0) {
+                    largestWritten = key;
+                }
                 batch.put(storedKey, next == tombstone ? RowCodec.tombstone() : RowCodec.encode(schema, next));
             }
         }
+        pendingLargestKey = largestWritten;
         return WriteResponsePB.newBuilder().setTimestamp(write.getTimestamp())
                 .addAllRowErrors(errors.build().sorted(Comparator.comparingInt(RowErrorPB::getRow)).toList())
                 .build();
@@ -542,6 +575,7 @@ public final class Tablet implements StateMachine {
         }
         definition = define(metadata);
         lastApplied = lastIncluded;
+        largestKey = readLargestKey();
         clock.update(newestTimestamp);
         synchronized (mvccLock) {
             newestAppliedTimestamp = newestTimestamp;
