@@ -9,6 +9,7 @@ import basalt.proto.RowOperationPB;
 import basalt.proto.RowPB;
 import basalt.proto.WriteRequestPB;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -25,8 +26,12 @@ import java.util.List;
  * {@code maxCellBytes}; the row's key inside this tablet's partition.
  */
 public final class WriteValidator {
-    /** A validated write: accepted operations with their row numbers in the request, and the refused rows. */
-    public record Result(List<RowOperationPB> operations, List<Integer> rowIndexes, List<RowErrorPB> errors) {}
+    /**
+     * A validated write: accepted operations with their row numbers in the request, and the refused rows;
+     * {@code decodedRows} are the accepted operations' rows as validation decoded them (same order).
+     */
+    public record Result(List<RowOperationPB> operations, List<Integer> rowIndexes, List<RowErrorPB> errors,
+                         List<Row> decodedRows) {}
 
     /** A decoded row: cells in schema order and which of them the operation set. */
     record Row(Object[] cells, boolean[] set) {}
@@ -61,10 +66,11 @@ public final class WriteValidator {
         List<RowOperationPB> operations = new ArrayList<>();
         List<Integer> rowIndexes = new ArrayList<>();
         List<RowErrorPB> errors = new ArrayList<>();
+        List<Row> decodedRows = new ArrayList<>(request.getOperationsCount());
         for (int i = 0; i < request.getOperationsCount(); i++) {
             RowOperationPB operation = request.getOperations(i);
             try {
-                validateOperation(operation);
+                decodedRows.add(validateOperation(operation));
                 operations.add(operation);
                 rowIndexes.add(i);
             } catch (TabletException e) {
@@ -73,10 +79,11 @@ public final class WriteValidator {
                         .build());
             }
         }
-        return new Result(List.copyOf(operations), List.copyOf(rowIndexes), List.copyOf(errors));
+        return new Result(List.copyOf(operations), List.copyOf(rowIndexes), List.copyOf(errors),
+                Collections.unmodifiableList(decodedRows));
     }
 
-    private void validateOperation(RowOperationPB operation) {
+    private Row validateOperation(RowOperationPB operation) {
         OperationType type = operation.getType();
         if (type == OperationType.OPERATION_TYPE_UNSPECIFIED || type == OperationType.UNRECOGNIZED) {
             throw TabletException.invalid("unknown operation type");
@@ -95,7 +102,10 @@ public final class WriteValidator {
             if (!column.nullable() && !column.key() && nullAfterWrite && type != OperationType.DELETE) {
                 throw TabletException.invalid("column '%s' is NOT NULL but gets no value", column.name());
             }
-            int sizeBytes = Values.sizeBytes(column.type(), row.cells()[i]);
+            // A String's UTF-8 form is at most 3 bytes per char, so most strings need no exact count (which
+            // encodes the string once more just to measure it).
+            boolean surelyFits = row.cells()[i] instanceof String text && (long) text.length() * 3 <= maxCellBytes;
+            int sizeBytes = surelyFits ? 0 : Values.sizeBytes(column.type(), row.cells()[i]);
             if (sizeBytes > maxCellBytes) {
                 throw TabletException.invalid("column '%s' is %d bytes, over the cell limit of %d bytes",
                         column.name(), sizeBytes, maxCellBytes);
@@ -105,6 +115,7 @@ public final class WriteValidator {
         if (whyNot != null) {
             throw TabletException.invalid("not in this tablet's partition (%s)", whyNot);
         }
+        return row;
     }
 
     /** Decodes a RowPB against the schema; a bad index or a value of the wrong type is an INVALID_ARGUMENT. */

@@ -85,6 +85,36 @@ class TabletStoreTest {
         }
     }
 
+    /** Apply skips the existence seek for keys above the largest stored key; that bound must survive reopen and copy. */
+    @Test
+    void existingKeysAreFoundAfterReopenAndTabletCopyWhateverTheLargestKey() throws Exception {
+        try (TabletStore store = TabletStore.open(dir.resolve("a"))) {
+            Replica replica = new Replica(store, metadata("t", SCHEMA));
+            assertThat(replica.write(op(INSERT, 5, "a"), op(INSERT, 10, "b"), op(INSERT, 10, "dup")).getRowErrorsList())
+                    .extracting(e -> e.getError().getCode()).containsExactly(Code.ALREADY_PRESENT);
+            replica.write(op(basalt.proto.OperationType.DELETE, 10));
+            store.flush();
+        }
+        try (TabletStore store = TabletStore.open(dir.resolve("a"));
+             TabletStore copyTarget = TabletStore.open(dir.resolve("b"))) {
+            Replica replica = new Replica(store.openTablet("t", new basalt.common.time.HybridClock(
+                    new TabletHarness.ManualClock()), TabletOptions.DEFAULT));
+            assertThat(replica.write(op(INSERT, 5, "again")).getRowErrorsList())
+                    .extracting(e -> e.getError().getCode()).containsExactly(Code.ALREADY_PRESENT);
+            assertThat(replica.write(op(INSERT, 10, "after its delete"), op(INSERT, 7, "below"), op(INSERT, 11, "above"))
+                    .getRowErrorsList()).isEmpty();
+            assertThat(replica.write(op(INSERT, 11, "twice")).getRowErrorsList())
+                    .extracting(e -> e.getError().getCode()).containsExactly(Code.ALREADY_PRESENT);
+
+            Replica follower = new Replica(copyTarget, metadata("t", SCHEMA));
+            follower.tablet.install(replica.tablet.snapshot(), replica.tablet.lastApplied());
+            follower.term = replica.tablet.lastApplied().term();
+            assertThat(follower.write(op(INSERT, 11, "copied already")).getRowErrorsList())
+                    .extracting(e -> e.getError().getCode()).containsExactly(Code.ALREADY_PRESENT);
+            assertThat(follower.write(op(UPDATE, 7, "seen")).getRowErrorsList()).isEmpty();
+        }
+    }
+
     @Test
     void tabletCopyRoundTripsBetweenStores() throws Exception {
         try (TabletStore source = TabletStore.open(dir.resolve("a"), CRASHY);

@@ -133,7 +133,7 @@ public final class TabletClient implements AutoCloseable {
                 leaderGuess = null;
             }
             sleepBackoff(backoffMs, end);
-            backoffMs = Math.min(200, backoffMs * 2);
+            backoffMs = Math.min(50, backoffMs * 2);
         }
         throw new CallFailedException("tablet " + tabletId + ": gave up after " + deadline + "; last: " + lastProblem,
                 lastError);
