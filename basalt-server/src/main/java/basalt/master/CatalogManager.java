@@ -311,6 +311,32 @@ public final class CatalogManager implements AutoCloseable {
                 default -> { }
             }
         }
+        deleteOrphans();
+    }
+
+    /**
+     * Deletes every replica a live tablet server reports for a tablet the catalog does not have. A deletion
+     * finishes without the replicas of servers that were dead at the time; this is where they get deleted
+     * once their server is back. Safe against races with creation: a tablet's record commits before any
+     * replica of it is created, and is removed only after its replicas are deleted or their server is dead.
+     */
+    private void deleteOrphans() {
+        for (TabletServerRegistry.Entry server : liveServers()) {
+            for (String tabletId : server.tablets().keySet()) {
+                if (catalog.read(state -> state.tablet(tabletId)).isPresent()) {
+                    continue;
+                }
+                String key = tabletId + "/" + server.server().getUuid();
+                if (!due(key)) {
+                    continue;
+                }
+                LOG.info("tablet server {} hosts tablet {}, which the catalog does not have: deleting it",
+                        server.server().getUuid(), tabletId);
+                DeleteTabletRequestPB request = DeleteTabletRequestPB.newBuilder().setTabletId(tabletId)
+                        .setMasterTerm(leaderTerm).build();
+                stub(server.server()).deleteTablet(request, new LoggingObserver<>("delete orphan " + key));
+            }
+        }
     }
 
     private void driveCreation(TableRecordPB table) {
@@ -375,7 +401,7 @@ public final class CatalogManager implements AutoCloseable {
             for (String replica : tablet.getReplicasList()) {
                 String key = tablet.getTabletId() + "/" + replica;
                 if (deletionConfirmed.containsKey(key) || !live.contains(replica)) {
-                    continue; // deleted, or its server is dead and will be told when it returns
+                    continue; // deleted, or its server is dead: deleteOrphans() tells it when it returns
                 }
                 allGone = false;
                 Optional<PeerPB> server = server(replica);
