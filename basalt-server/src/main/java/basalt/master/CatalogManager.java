@@ -76,6 +76,8 @@ public final class CatalogManager implements AutoCloseable {
     /** Replicas whose deletion a tablet server confirmed, per "tablet/server". */
     private final Map<String, Boolean> deletionConfirmed = new ConcurrentHashMap<>();
     private volatile long leaderTerm = -1;
+    /** Runs a task round soon, on the task thread; set by the server before it serves. */
+    private volatile Runnable taskRoundSoon = () -> { };
 
     CatalogManager(NodeId self, GroupDriver catalogGroup, CatalogStateMachine catalog,
                    TabletServerRegistry tabletServers, PeerDirectory masterPeers, MasterServerOptions options) {
@@ -85,6 +87,27 @@ public final class CatalogManager implements AutoCloseable {
         this.tabletServers = tabletServers;
         this.masterPeers = masterPeers;
         this.options = options;
+    }
+
+    /**
+     * How to ask for a task round now instead of at the next interval: after a create commits (its tablets
+     * should be created at once) and when a heartbeat reports that a tablet of a CREATING table has a ready
+     * leader (the table is usable, and can be marked RUNNING at once).
+     */
+    void onTaskRoundWanted(Runnable trigger) {
+        this.taskRoundSoon = trigger;
+    }
+
+    /** Called for every heartbeat this master takes in: wants a task round if a creation can finish. */
+    void onHeartbeat(List<TabletReportPB> reports) {
+        for (TabletReportPB report : reports) {
+            if (report.getConsensus().getRole().equals("leader") && report.getConsensus().getLeaderReady()
+                    && catalog.read(state -> state.tableById(report.getTablet().getTableId()))
+                            .map(table -> table.getState() == TableState.TABLE_CREATING).orElse(false)) {
+                taskRoundSoon.run();
+                return;
+            }
+        }
     }
 
     // ---------------------------------------------------------------- leadership
@@ -166,6 +189,7 @@ public final class CatalogManager implements AutoCloseable {
                 return CreateTableResponsePB.newBuilder().setError(failed.get()).build();
             }
             LOG.info("created table {} ({}) with {} tablets", request.getName(), tableId, op.getUpsertTabletsCount());
+            taskRoundSoon.run();
             return CreateTableResponsePB.newBuilder().setTableId(tableId).build();
         }
     }
