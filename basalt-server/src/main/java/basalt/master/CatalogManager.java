@@ -188,6 +188,15 @@ public final class CatalogManager implements AutoCloseable {
             if (failed.isPresent()) {
                 return CreateTableResponsePB.newBuilder().setError(failed.get()).build();
             }
+            Optional<RequestOutcomePB> recorded = request.hasRequestId()
+                    ? catalog.read(state -> state.outcome(request.getRequestId())) : Optional.empty();
+            if (recorded.isPresent() && !recorded.get().getTableId().equals(tableId)) {
+                // An earlier proposal of this request committed first, and ours was not applied
+                // (CatalogState.apply): answer with the outcome that took effect.
+                return recorded.get().hasError()
+                        ? CreateTableResponsePB.newBuilder().setError(recorded.get().getError()).build()
+                        : CreateTableResponsePB.newBuilder().setTableId(recorded.get().getTableId()).build();
+            }
             LOG.info("created table {} ({}) with {} tablets", request.getName(), tableId, op.getUpsertTabletsCount());
             taskRoundSoon.run();
             return CreateTableResponsePB.newBuilder().setTableId(tableId).build();
