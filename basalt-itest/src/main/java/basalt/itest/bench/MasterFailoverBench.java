@@ -6,6 +6,9 @@ import basalt.itest.cluster.ExternalServer;
 import basalt.itest.cluster.Poll;
 import basalt.itest.workload.MasterClient;
 import basalt.itest.workload.TestTables;
+import basalt.proto.ConsensusServiceGrpc;
+import basalt.proto.ConsensusStatePB;
+import basalt.proto.ConsensusStateRequestPB;
 import basalt.proto.CreateTableRequestPB;
 import basalt.proto.CreateTableResponsePB;
 import basalt.proto.DeleteTableRequestPB;
@@ -184,8 +187,14 @@ public final class MasterFailoverBench {
         List<Success> successes = java.util.Collections.synchronizedList(new ArrayList<>());
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong failures = new AtomicLong();
+        List<String> retries = java.util.Collections.synchronizedList(new ArrayList<>()); // "nanos why"
         Thread loop = Thread.ofPlatform().name("ddl-client").start(() -> {
             try (MasterClient masters = client(cluster)) {
+                masters.onRetry(why -> {
+                    if (retries.size() < 100_000) {
+                        retries.add(System.nanoTime() + " " + why);
+                    }
+                });
                 // Bounded by the stop flag and a count.
                 for (int i = 0; i < 1_000_000 && !stop.get(); i++) {
                     try {
@@ -205,6 +214,7 @@ public final class MasterFailoverBench {
         try {
             for (int trial = 0; trial < trials; trial++) {
                 // A running client: wait for fresh successes, all masters up.
+                awaitCaughtUp(cluster);
                 int before = successes.size();
                 Poll.until("the DDL client to make progress", Duration.ofSeconds(60), () -> successes.size() > before + 5);
                 ExternalServer leader = cluster.awaitMasterLeader(Duration.ofSeconds(30));
@@ -223,6 +233,15 @@ public final class MasterFailoverBench {
                 });
                 double total = (first.completedNanos() - killNanos) / 1e6;
                 double elected = (electedNanos - killNanos) / 1e6;
+                if (first.completedNanos() - electedAndReady[1] > 200_000_000L) {
+                    // Slow after the new leader served: say what the client was told meanwhile.
+                    synchronized (retries) {
+                        retries.stream().filter(r -> Long.parseLong(r.substring(0, r.indexOf(' '))) > electedAndReady[1])
+                                .map(r -> (Long.parseLong(r.substring(0, r.indexOf(' '))) - killNanos) / 1_000_000 + "ms "
+                                        + r.substring(r.indexOf(' ') + 1).replace('\n', ' '))
+                                .limit(8).forEach(r -> System.out.println("    after serving: " + r));
+                    }
+                }
                 totalMs.add(total);
                 electedMs.add(elected);
                 afterElectedMs.add(total - elected);
@@ -247,6 +266,31 @@ public final class MasterFailoverBench {
         json.put(key + "_client_failures", failures.get());
         System.out.printf(Locale.ROOT, "%s: unavailability median %.0f ms, max %.0f ms (kill->elected median %.0f ms)%n",
                 key, median(totalMs), totalMs.stream().mapToDouble(d -> d).max().orElse(-1), median(electedMs));
+    }
+
+    /**
+     * Waits until every master has applied what the leader had committed when we asked: a restarted master
+     * has caught up, so the next kill is one fault, not a kill during another master's recovery.
+     */
+    private static void awaitCaughtUp(ExternalMiniCluster cluster) {
+        ConsensusStateRequestPB request = ConsensusStateRequestPB.newBuilder().setGroupId("catalog").build();
+        long[] target = {-1};
+        Poll.until("every master to catch up on the catalog", Duration.ofSeconds(60), () -> {
+            long lowest = Long.MAX_VALUE;
+            long commit = -1;
+            for (ExternalServer master : cluster.masters()) {
+                ConsensusStatePB state = ConsensusServiceGrpc.newBlockingStub(master.channel())
+                        .withDeadlineAfter(2, TimeUnit.SECONDS).getConsensusState(request).getGroups(0);
+                lowest = Math.min(lowest, state.getAppliedIndex());
+                if (state.getRole().equals("leader")) {
+                    commit = state.getCommitIndex();
+                }
+            }
+            if (target[0] < 0 && commit >= 0) {
+                target[0] = commit;
+            }
+            return target[0] >= 0 && lowest >= target[0];
+        });
     }
 
     private static Optional<Long> term(ExternalServer master) {

@@ -39,6 +39,8 @@ public final class MasterClient implements AutoCloseable {
     private final Duration rpcTimeout;
     private final Map<HostPort, ManagedChannel> channels = new ConcurrentHashMap<>();
     private volatile HostPort leaderGuess;
+    /** Told of every retry and why (benchmarks use it to explain where failover time went). */
+    private volatile java.util.function.Consumer<String> retryListener = why -> { };
 
     public MasterClient(Supplier<List<HostPort>> masters, Duration rpcTimeout) {
         this.masters = masters;
@@ -71,6 +73,7 @@ public final class MasterClient implements AutoCloseable {
                     return response;
                 }
                 last = target + ": " + error.get().getCode() + " " + error.get().getMessage();
+                retryListener.accept(last);
                 if (error.get().getCode() == Code.NOT_THE_LEADER && error.get().hasLeaderAddress()) {
                     leaderGuess = new HostPort(error.get().getLeaderAddress().getHost(),
                             error.get().getLeaderAddress().getPort());
@@ -79,6 +82,7 @@ public final class MasterClient implements AutoCloseable {
                 leaderGuess = null;
             } catch (StatusRuntimeException e) {
                 last = target + ": " + e.getStatus();
+                retryListener.accept(last);
                 leaderGuess = null;
             }
             if (triedSinceSleep < candidates.size()) {
@@ -96,6 +100,10 @@ public final class MasterClient implements AutoCloseable {
         }
         throw new TabletClient.CallFailedException("masters: gave up after " + deadline + "; last: " + last,
                 Optional.empty());
+    }
+
+    public void onRetry(java.util.function.Consumer<String> listener) {
+        this.retryListener = listener;
     }
 
     /** The master that answered the last successful call (the leader, as far as this client knows). */
