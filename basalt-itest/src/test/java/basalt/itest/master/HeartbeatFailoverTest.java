@@ -16,6 +16,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -40,6 +43,9 @@ class HeartbeatFailoverTest {
     /** How often we ask: what we see lags the truth by at most this plus one call. */
     static final long POLL_MS = 10;
 
+    /** Restarts run beside the kills (a JVM start overlaps the election); a failed restart fails the test. */
+    static final Executor RESTARTS = Executors.newVirtualThreadPerTaskExecutor();
+
     @RegisterExtension
     final MiniClusterExtension extension = new MiniClusterExtension(builder -> builder.numMasters(3).numTabletServers(3)
             .tabletServerFlags(List.of("--heartbeat_interval_ms=" + INTERVAL_MS)));
@@ -49,14 +55,14 @@ class HeartbeatFailoverTest {
         ExternalMiniCluster cluster = extension.get();
         List<String> report = new ArrayList<>();
         String leaderIdentity = MasterFailoverDdlTest.leaderIdentity(cluster, Duration.ofSeconds(30));
-        Thread restarting = null;
+        CompletableFuture<Void> restarting = null;
         for (int round = 0; round < ROUNDS; round++) {
             if (restarting != null) {
-                restarting.join(TimeUnit.SECONDS.toMillis(60));
+                restarting.get(60, TimeUnit.SECONDS);
             }
             ExternalServer killed = cluster.serverByUuid(leaderIdentity.split("@")[0]);
             killed.kill();
-            restarting = Thread.ofVirtual().start(() -> killed.startAgain(true));
+            restarting = CompletableFuture.runAsync(() -> killed.startAgain(true), RESTARTS);
             String previous = leaderIdentity;
             leaderIdentity = Poll.forValue("a new leader after killing " + previous, Duration.ofSeconds(20), () -> {
                 String now = MasterFailoverDdlTest.leaderIdentity(cluster, Duration.ofSeconds(2));
@@ -97,7 +103,7 @@ class HeartbeatFailoverTest {
             assertThat(firstHeardMs.values()).as("round %s: ms after the election each tablet server was first"
                     + " heard by %s; polls: %s", round, leaderIdentity, polls).allMatch(ms -> ms <= 2 * INTERVAL_MS + POLL_MS);
         }
-        restarting.join(TimeUnit.SECONDS.toMillis(60));
+        restarting.get(60, TimeUnit.SECONDS);
         System.out.println("HeartbeatFailoverTest: first heard after election, per round: " + report);
     }
 }
