@@ -80,6 +80,8 @@ public final class CatalogManager implements AutoCloseable {
     private volatile long servingSinceNanos;
     private final java.util.Set<String> rehomed = ConcurrentHashMap.newKeySet();
     private volatile boolean rehomedLogged;
+    /** Runs a task round soon, on the task thread; set by the server before it serves. */
+    private volatile Runnable taskRoundSoon = () -> { };
 
     CatalogManager(NodeId self, GroupDriver catalogGroup, CatalogStateMachine catalog,
                    TabletServerRegistry tabletServers, PeerDirectory masterPeers, MasterServerOptions options) {
@@ -89,6 +91,27 @@ public final class CatalogManager implements AutoCloseable {
         this.tabletServers = tabletServers;
         this.masterPeers = masterPeers;
         this.options = options;
+    }
+
+    /**
+     * How to ask for a task round now instead of at the next interval: after a create commits (its tablets
+     * should be created at once) and when a heartbeat reports that a tablet of a CREATING table has a ready
+     * leader (the table is usable, and can be marked RUNNING at once).
+     */
+    void onTaskRoundWanted(Runnable trigger) {
+        this.taskRoundSoon = trigger;
+    }
+
+    /** Called for every heartbeat this master takes in: wants a task round if a creation can finish. */
+    void onHeartbeat(List<TabletReportPB> reports) {
+        for (TabletReportPB report : reports) {
+            if (report.getConsensus().getRole().equals("leader") && report.getConsensus().getLeaderReady()
+                    && catalog.read(state -> state.tableById(report.getTablet().getTableId()))
+                            .map(table -> table.getState() == TableState.TABLE_CREATING).orElse(false)) {
+                taskRoundSoon.run();
+                return;
+            }
+        }
     }
 
     // ---------------------------------------------------------------- leadership
@@ -186,7 +209,17 @@ public final class CatalogManager implements AutoCloseable {
             if (failed.isPresent()) {
                 return CreateTableResponsePB.newBuilder().setError(failed.get()).build();
             }
+            Optional<RequestOutcomePB> recorded = request.hasRequestId()
+                    ? catalog.read(state -> state.outcome(request.getRequestId())) : Optional.empty();
+            if (recorded.isPresent() && !recorded.get().getTableId().equals(tableId)) {
+                // An earlier proposal of this request committed first, and ours was not applied
+                // (CatalogState.apply): answer with the outcome that took effect.
+                return recorded.get().hasError()
+                        ? CreateTableResponsePB.newBuilder().setError(recorded.get().getError()).build()
+                        : CreateTableResponsePB.newBuilder().setTableId(recorded.get().getTableId()).build();
+            }
             LOG.info("created table {} ({}) with {} tablets", request.getName(), tableId, op.getUpsertTabletsCount());
+            taskRoundSoon.run();
             return CreateTableResponsePB.newBuilder().setTableId(tableId).build();
         }
     }
@@ -332,6 +365,32 @@ public final class CatalogManager implements AutoCloseable {
                 case TABLE_DELETING -> driveDeletion(table);
                 case TABLE_RUNNING -> tabletsOf(table.getTableId()).forEach(tablet -> driveReplacement(table, tablet));
                 default -> { }
+            }
+        }
+        deleteOrphans();
+    }
+
+    /**
+     * Deletes every replica a live tablet server reports for a tablet the catalog does not have. A deletion
+     * finishes without the replicas of servers that were dead at the time; this is where they get deleted
+     * once their server is back. Safe against races with creation: a tablet's record commits before any
+     * replica of it is created, and is removed only after its replicas are deleted or their server is dead.
+     */
+    private void deleteOrphans() {
+        for (TabletServerRegistry.Entry server : liveServers()) {
+            for (String tabletId : server.tablets().keySet()) {
+                if (catalog.read(state -> state.tablet(tabletId)).isPresent()) {
+                    continue;
+                }
+                String key = tabletId + "/" + server.server().getUuid();
+                if (!due(key)) {
+                    continue;
+                }
+                LOG.info("tablet server {} hosts tablet {}, which the catalog does not have: deleting it",
+                        server.server().getUuid(), tabletId);
+                DeleteTabletRequestPB request = DeleteTabletRequestPB.newBuilder().setTabletId(tabletId)
+                        .setMasterTerm(leaderTerm).build();
+                stub(server.server()).deleteTablet(request, new LoggingObserver<>("delete orphan " + key));
             }
         }
     }
@@ -507,7 +566,7 @@ public final class CatalogManager implements AutoCloseable {
             for (String replica : tablet.getReplicasList()) {
                 String key = tablet.getTabletId() + "/" + replica;
                 if (deletionConfirmed.containsKey(key) || !live.contains(replica)) {
-                    continue; // deleted, or its server is dead and will be told when it returns
+                    continue; // deleted, or its server is dead: deleteOrphans() tells it when it returns
                 }
                 allGone = false;
                 Optional<PeerPB> server = server(replica);

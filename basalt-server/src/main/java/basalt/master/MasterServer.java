@@ -70,6 +70,8 @@ public final class MasterServer implements AutoCloseable {
     private final CatalogStateMachine catalog;
     private final CatalogManager catalogManager;
     private final ScheduledExecutorService background;
+    /** Whether an extra task round is queued on {@link #background} and has not started. */
+    private final java.util.concurrent.atomic.AtomicBoolean taskRoundQueued = new java.util.concurrent.atomic.AtomicBoolean();
 
     private MasterServer(MasterServerOptions options) throws IOException {
         this.options = options;
@@ -109,6 +111,7 @@ public final class MasterServer implements AutoCloseable {
                 TimeUnit.MILLISECONDS);
         background.scheduleWithFixedDelay(this::runTasksQuietly, options.ddlTaskIntervalMs(),
                 options.ddlTaskIntervalMs(), TimeUnit.MILLISECONDS);
+        catalogManager.onTaskRoundWanted(this::runTasksSoon);
         ServerInfoFile.write(options.dataDir(), new ServerInfo(self.value(), options.rpcBind(), null,
                 ProcessHandle.current().pid()));
         LOG.info("master {} serving on {}; catalog membership {}", self, options.rpcBind(), membership);
@@ -289,6 +292,23 @@ public final class MasterServer implements AutoCloseable {
             catalog.flush();
         } catch (RuntimeException e) {
             LOG.error("flushing the catalog failed", e);
+        }
+    }
+
+    /**
+     * Runs one extra task round on the task thread, unless one is already queued: requests coalesce, so a
+     * burst of heartbeats or creates costs one round, and rounds never run concurrently.
+     */
+    private void runTasksSoon() {
+        if (taskRoundQueued.compareAndSet(false, true)) {
+            try {
+                background.execute(() -> {
+                    taskRoundQueued.set(false);
+                    runTasksQuietly();
+                });
+            } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                taskRoundQueued.set(false); // closing: no more rounds
+            }
         }
     }
 

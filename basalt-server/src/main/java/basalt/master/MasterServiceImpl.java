@@ -89,6 +89,9 @@ final class MasterServiceImpl extends MasterServiceGrpc.MasterServiceImplBase {
         // Every master records who is alive and what it hosts (soft state, never acted on by a follower),
         // so a newly elected leader can place replicas and route at once instead of waiting a heartbeat.
         tabletServers.heartbeat(request.getServer(), request.getTabletsList(), System.nanoTime());
+        if (leading) {
+            catalog.onHeartbeat(request.getTabletsList());
+        }
         if (leading && catalog.leaderRefusal().isEmpty()) {
             catalog.noteHeartbeat(request.getServer().getUuid());
         }

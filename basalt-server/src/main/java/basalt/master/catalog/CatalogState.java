@@ -39,8 +39,21 @@ public final class CatalogState {
     /** First outcome of each DDL request, by client id then sequence number. */
     private final TreeMap<String, TreeMap<Long, RequestOutcomePB>> outcomesByClient = new TreeMap<>();
 
-    /** Applies one committed catalog operation; every master calls this with the same ops in the same order. */
-    public void apply(CatalogOpPB op) {
+    /**
+     * Applies one committed catalog operation; every master calls this with the same ops in the same order.
+     *
+     * <p>Exactly once, by construction: an op that carries the outcome of a request which already has one
+     * is a second proposal of a DDL that took effect (a leader proposes again when a retry arrives after
+     * its first proposal timed out but before it committed), and none of it is applied. Without this the
+     * second create of the same table would fail the name check on every master, in a committed entry,
+     * forever. Returns whether the op was applied.
+     */
+    public boolean apply(CatalogOpPB op) {
+        for (RequestOutcomePB outcome : op.getOutcomesList()) {
+            if (outcome(outcome.getRequestId()).isPresent()) {
+                return false;
+            }
+        }
         for (String tableId : op.getRemoveTablesList()) {
             TableRecordPB removed = tablesById.remove(tableId);
             if (removed != null) {
@@ -91,6 +104,7 @@ public final class CatalogState {
             // The client has every answer below its first incomplete sequence: those can go.
             ofClient.headMap(id.getFirstIncompleteSequence(), false).clear();
         }
+        return true;
     }
 
     /** The replicated address book of the masters, by uuid. */

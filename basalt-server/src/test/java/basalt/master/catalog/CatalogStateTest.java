@@ -72,6 +72,23 @@ class CatalogStateTest {
         assertThat(state.outcome(third)).isPresent();
     }
 
+    /** A DDL proposed twice under one request id (a retry after a commit timeout) takes effect once. */
+    @Test
+    void aSecondOpForARequestThatHasAnOutcomeIsNotApplied() {
+        CatalogState state = new CatalogState();
+        RequestIdPB id = RequestIdPB.newBuilder().setClientId("c").setSequence(1).setFirstIncompleteSequence(1).build();
+        assertThat(state.apply(CatalogOpPB.newBuilder().addUpsertTables(table("t1", "orders", TableState.TABLE_CREATING))
+                .addUpsertTablets(tablet("a", "t1"))
+                .addOutcomes(RequestOutcomePB.newBuilder().setRequestId(id).setTableId("t1")).build())).isTrue();
+        assertThat(state.apply(CatalogOpPB.newBuilder().addUpsertTables(table("t2", "orders", TableState.TABLE_CREATING))
+                .addUpsertTablets(tablet("b", "t2"))
+                .addOutcomes(RequestOutcomePB.newBuilder().setRequestId(id).setTableId("t2")).build()))
+                .as("the second proposal of the same create").isFalse();
+        assertThat(state.tables()).extracting(TableRecordPB::getTableId).containsExactly("t1");
+        assertThat(state.tabletCount()).isEqualTo(1);
+        assertThat(state.outcome(id)).map(RequestOutcomePB::getTableId).contains("t1");
+    }
+
     @Test
     void snapshotFileRoundTripsAndRefusesCorruption() throws IOException {
         CatalogStateMachine machine = CatalogStateMachine.open(dir);

@@ -1,0 +1,423 @@
+package basalt.itest.bench;
+
+import basalt.common.net.HostPort;
+import basalt.itest.cluster.ExternalMiniCluster;
+import basalt.itest.cluster.ExternalServer;
+import basalt.itest.cluster.Poll;
+import basalt.itest.workload.MasterClient;
+import basalt.itest.workload.TestTables;
+import basalt.proto.ConsensusServiceGrpc;
+import basalt.proto.ConsensusStatePB;
+import basalt.proto.ConsensusStateRequestPB;
+import basalt.proto.CreateTableRequestPB;
+import basalt.proto.CreateTableResponsePB;
+import basalt.proto.DeleteTableRequestPB;
+import basalt.proto.DeleteTableResponsePB;
+import basalt.proto.IsCreateTableDoneRequestPB;
+import basalt.proto.IsCreateTableDoneResponsePB;
+import basalt.proto.ListMastersRequestPB;
+import basalt.proto.ListTablesRequestPB;
+import basalt.proto.MasterEntryPB;
+import basalt.proto.PartitionSchemaPB;
+import basalt.proto.RequestIdPB;
+import basalt.proto.TableIdentifierPB;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Master failover and DDL rate on a mini cluster of real JVMs: 3 masters, 3 tablet servers.
+ *
+ * <ul>
+ *   <li>(a) failover unavailability: one client issues DDL back to back (CreateTable, then DeleteTable of
+ *       the same table, so tablets do not pile up on the tablet servers); the leader master is killed -9;
+ *       unavailability is the time from the kill to the first successful CreateTable answered by another
+ *       master. Broken down as kill &rarr; a survivor reports itself LEADER in ListMasters (polled every
+ *       5 ms) &rarr; first successful CreateTable. {@code --trials} times; the killed master is restarted
+ *       and the loop runs {@code --settle_ms} between trials. Median and max.</li>
+ *   <li>(b) CreateTable rate: one at a time, 1 tablet &times; 3 replicas each, each awaited with
+ *       IsCreateTableDone (polled every 2 ms) until usable, for {@code --seconds}.</li>
+ *   <li>(c) with {@code --big_catalog=N}: (a) again after N more tables were created (not awaited).</li>
+ * </ul>
+ * Every loop is bounded by a count and by time. Prints human lines and one JSON line on stdout.
+ *
+ * <p>Not a test: it lives in main so {@code mvn verify} never runs it. Run (BENCHMARKS.md):
+ * <pre>
+ * bin/mvn-jdk21 -q -o -pl basalt-itest -am test-compile dependency:build-classpath \
+ *     -Dmdep.includeScope=test -Dmdep.outputFile=/tmp/basalt-itest.cp
+ * java -cp basalt-itest/target/classes:$(cat /tmp/basalt-itest.cp) basalt.itest.bench.MasterFailoverBench
+ * </pre>
+ */
+public final class MasterFailoverBench {
+    private static final Duration CALL_DEADLINE = Duration.ofSeconds(30);
+
+    private final Map<String, String> args;
+    private final Map<String, Object> json = new LinkedHashMap<>();
+    private final AtomicLong sequence = new AtomicLong();
+    private final AtomicLong tableCounter = new AtomicLong();
+
+    private MasterFailoverBench(Map<String, String> args) {
+        this.args = args;
+    }
+
+    public static void main(String[] argv) throws Exception {
+        Map<String, String> args = new LinkedHashMap<>();
+        for (String arg : argv) {
+            String[] kv = arg.replaceFirst("^--", "").split("=", 2);
+            args.put(kv[0], kv.length > 1 ? kv[1] : "true");
+        }
+        new MasterFailoverBench(args).run();
+        System.exit(0);
+    }
+
+    private int intArg(String name, int def) {
+        return Integer.parseInt(args.getOrDefault(name, String.valueOf(def)));
+    }
+
+    private void run() throws Exception {
+        String parts = args.getOrDefault("parts", "a,b");
+        Path dir = Path.of(args.getOrDefault("dir", "/tmp/basalt-master-bench"));
+        if (Files.exists(dir)) {
+            try (var walk = Files.walk(dir)) {
+                walk.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            }
+        }
+        Files.createDirectories(dir);
+        json.put("load_average_start", loadAverage());
+        try (ExternalMiniCluster cluster = ExternalMiniCluster.builder().rootDir(dir).numMasters(3).numTabletServers(3)
+                .start()) {
+            cluster.awaitMasterLeader(Duration.ofSeconds(60));
+            if (parts.contains("b")) {
+                createRate(cluster);
+            }
+            if (parts.contains("a")) {
+                failover(cluster, "a_empty_catalog");
+            }
+            int big = intArg("big_catalog", 0);
+            if (big > 0) {
+                long start = System.nanoTime();
+                try (MasterClient masters = client(cluster)) {
+                    for (int i = 0; i < big; i++) {
+                        create(masters, "big" + i);
+                    }
+                }
+                json.put("c_tables_created", big);
+                json.put("c_create_seconds", (System.nanoTime() - start) / 1e9);
+                failover(cluster, "c_big_catalog");
+            }
+        }
+        json.put("load_average_end", loadAverage());
+        StringBuilder line = new StringBuilder("{");
+        json.forEach((key, value) -> line.append(line.length() > 1 ? ", " : "").append('"').append(key).append("\": ")
+                .append(value instanceof String ? "\"" + value + "\"" : value));
+        System.out.println(line.append('}'));
+    }
+
+    private static MasterClient client(ExternalMiniCluster cluster) {
+        return new MasterClient(() -> cluster.masters().stream().map(ExternalServer::rpcAddress).toList(),
+                Duration.ofSeconds(2));
+    }
+
+    private static double loadAverage() {
+        return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    }
+
+    private RequestIdPB nextRequestId() {
+        long next = sequence.incrementAndGet();
+        return RequestIdPB.newBuilder().setClientId("bench").setSequence(next).setFirstIncompleteSequence(next).build();
+    }
+
+    /** Creates a 1-tablet, 3-replica table, retrying with the same request id; returns its id. */
+    private String create(MasterClient masters, String name) {
+        CreateTableRequestPB request = CreateTableRequestPB.newBuilder().setName(name)
+                .setSchema(TestTables.keyValueTablet("x").getSchema())
+                .setPartitionSchema(PartitionSchemaPB.getDefaultInstance()).setNumReplicas(3)
+                .setRequestId(nextRequestId()).build();
+        // Bounded by the attempt count; each attempt by CALL_DEADLINE.
+        for (int attempt = 0; attempt < 10; attempt++) {
+            CreateTableResponsePB response = masters.call(stub -> stub.createTable(request),
+                    r -> r.hasError() ? Optional.of(r.getError()) : Optional.empty(), CALL_DEADLINE);
+            if (!response.hasError()) {
+                return response.getTableId();
+            }
+            if (response.getError().getCode() != basalt.proto.Code.ABORTED
+                    && response.getError().getCode() != basalt.proto.Code.TIMED_OUT) {
+                throw new IllegalStateException("create " + name + ": " + response.getError());
+            }
+        }
+        throw new IllegalStateException("create " + name + " had no definite outcome");
+    }
+
+    private void delete(MasterClient masters, String tableId) {
+        DeleteTableRequestPB request = DeleteTableRequestPB.newBuilder()
+                .setTable(TableIdentifierPB.newBuilder().setTableId(tableId)).setRequestId(nextRequestId()).build();
+        for (int attempt = 0; attempt < 10; attempt++) {
+            DeleteTableResponsePB response = masters.call(stub -> stub.deleteTable(request),
+                    r -> r.hasError() ? Optional.of(r.getError()) : Optional.empty(), CALL_DEADLINE);
+            if (!response.hasError()) {
+                return;
+            }
+            if (response.getError().getCode() != basalt.proto.Code.ABORTED
+                    && response.getError().getCode() != basalt.proto.Code.TIMED_OUT) {
+                throw new IllegalStateException("delete " + tableId + ": " + response.getError());
+            }
+        }
+        throw new IllegalStateException("delete " + tableId + " had no definite outcome");
+    }
+
+    // ---------------------------------------------------------------- (a) and (c)
+
+    /** A successful CreateTable: when it completed, and which master answered. */
+    private record Success(long completedNanos, HostPort answeredBy) {}
+
+    private void failover(ExternalMiniCluster cluster, String key) throws Exception {
+        int trials = intArg("trials", 10);
+        long settleMs = intArg("settle_ms", 3000);
+        List<Success> successes = java.util.Collections.synchronizedList(new ArrayList<>());
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong failures = new AtomicLong();
+        List<String> retries = java.util.Collections.synchronizedList(new ArrayList<>()); // "nanos why"
+        Thread loop = Thread.ofPlatform().name("ddl-client").start(() -> {
+            try (MasterClient masters = client(cluster)) {
+                masters.onRetry(why -> {
+                    if (retries.size() < 100_000) {
+                        retries.add(System.nanoTime() + " " + why);
+                    }
+                });
+                // Bounded by the stop flag and a count.
+                for (int i = 0; i < 1_000_000 && !stop.get(); i++) {
+                    try {
+                        String tableId = create(masters, key + "_" + tableCounter.incrementAndGet());
+                        successes.add(new Success(System.nanoTime(), masters.leaderGuess().orElseThrow()));
+                        delete(masters, tableId);
+                    } catch (RuntimeException e) {
+                        failures.incrementAndGet();
+                    }
+                }
+            }
+        });
+        List<Double> totalMs = new ArrayList<>();
+        List<Double> electedMs = new ArrayList<>();
+        List<Double> afterElectedMs = new ArrayList<>();
+        List<Double> readyMs = new ArrayList<>();
+        try {
+            for (int trial = 0; trial < trials; trial++) {
+                // A running client: wait for fresh successes, all masters up.
+                awaitCaughtUp(cluster);
+                int before = successes.size();
+                Poll.until("the DDL client to make progress", Duration.ofSeconds(60), () -> successes.size() > before + 5);
+                ExternalServer leader = cluster.awaitMasterLeader(Duration.ofSeconds(30));
+                long oldTerm = term(leader).orElseThrow();
+                long killNanos = System.nanoTime();
+                leader.kill();
+                long[] electedAndReady = awaitElected(cluster, leader, oldTerm);
+                long electedNanos = electedAndReady[0];
+                double ready = (electedAndReady[1] - killNanos) / 1e6;
+                readyMs.add(ready);
+                Success first = Poll.forValue("a CreateTable answered by a new leader", Duration.ofSeconds(30), () -> {
+                    synchronized (successes) {
+                        return successes.stream().filter(s -> s.completedNanos() > killNanos
+                                && !s.answeredBy().equals(leader.rpcAddress())).findFirst();
+                    }
+                });
+                double total = (first.completedNanos() - killNanos) / 1e6;
+                double elected = (electedNanos - killNanos) / 1e6;
+                if (first.completedNanos() - electedAndReady[1] > 200_000_000L) {
+                    // Slow after the new leader served: say what the client was told meanwhile.
+                    synchronized (retries) {
+                        retries.stream().filter(r -> Long.parseLong(r.substring(0, r.indexOf(' '))) > electedAndReady[1])
+                                .map(r -> (Long.parseLong(r.substring(0, r.indexOf(' '))) - killNanos) / 1_000_000 + "ms "
+                                        + r.substring(r.indexOf(' ') + 1).replace('\n', ' '))
+                                .limit(8).forEach(r -> System.out.println("    after serving: " + r));
+                    }
+                }
+                totalMs.add(total);
+                electedMs.add(elected);
+                afterElectedMs.add(total - elected);
+                System.out.printf(Locale.ROOT, "%s trial %d: unavailable %.0f ms; kill->elected %.0f ms, kill->serving %.0f ms,"
+                        + " kill->first create %.0f ms%n", key, trial, total, elected, ready, total);
+                leader.startAgain(true);
+                long settleEnd = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settleMs);
+                Poll.until("settling after trial " + trial, Duration.ofMillis(settleMs + 1000), () -> System.nanoTime() > settleEnd);
+            }
+        } finally {
+            stop.set(true);
+            loop.join(TimeUnit.SECONDS.toMillis(60));
+        }
+        json.put(key + "_unavailable_ms_median", median(totalMs));
+        json.put(key + "_unavailable_ms_max", totalMs.stream().mapToDouble(d -> d).max().orElse(-1));
+        json.put(key + "_unavailable_ms_min", totalMs.stream().mapToDouble(d -> d).min().orElse(-1));
+        json.put(key + "_kill_to_elected_ms_median", median(electedMs));
+        json.put(key + "_elected_to_first_create_ms_median", median(afterElectedMs));
+        json.put(key + "_kill_to_serving_ms_median", median(readyMs));
+        json.put(key + "_unavailable_ms_all", totalMs.stream().map(d -> String.format(Locale.ROOT, "%.0f", d)).toList()
+                .toString().replace(" ", ""));
+        json.put(key + "_client_failures", failures.get());
+        System.out.printf(Locale.ROOT, "%s: unavailability median %.0f ms, max %.0f ms (kill->elected median %.0f ms)%n",
+                key, median(totalMs), totalMs.stream().mapToDouble(d -> d).max().orElse(-1), median(electedMs));
+    }
+
+    /**
+     * Waits until every master has applied what the leader had committed when we asked: a restarted master
+     * has caught up, so the next kill is one fault, not a kill during another master's recovery.
+     */
+    private static void awaitCaughtUp(ExternalMiniCluster cluster) {
+        ConsensusStateRequestPB request = ConsensusStateRequestPB.newBuilder().setGroupId("catalog").build();
+        long[] target = {-1};
+        Poll.until("every master to catch up on the catalog", Duration.ofSeconds(60), () -> {
+            long lowest = Long.MAX_VALUE;
+            long commit = -1;
+            for (ExternalServer master : cluster.masters()) {
+                ConsensusStatePB state = ConsensusServiceGrpc.newBlockingStub(master.channel())
+                        .withDeadlineAfter(2, TimeUnit.SECONDS).getConsensusState(request).getGroups(0);
+                lowest = Math.min(lowest, state.getAppliedIndex());
+                if (state.getRole().equals("leader")) {
+                    commit = state.getCommitIndex();
+                }
+            }
+            if (target[0] < 0 && commit >= 0) {
+                target[0] = commit;
+            }
+            return target[0] >= 0 && lowest >= target[0];
+        });
+    }
+
+    private static Optional<Long> term(ExternalServer master) {
+        for (MasterEntryPB entry : master.masterStub().withDeadlineAfter(2, TimeUnit.SECONDS)
+                .listMasters(ListMastersRequestPB.getDefaultInstance()).getMastersList()) {
+            if (entry.getUuid().equals(master.uuid())) {
+                return Optional.of(entry.getTerm());
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * When a survivor first reports itself LEADER in a term after {@code oldTerm}, and when it first serves
+     * (ListTables answers without SERVICE_UNAVAILABLE: the first entry of its term is applied); polled every 5 ms.
+     */
+    private static long[] awaitElected(ExternalMiniCluster cluster, ExternalServer killed, long oldTerm) {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        // Bounded by the deadline.
+        while (System.nanoTime() < end) {
+            for (ExternalServer master : cluster.masters()) {
+                if (master == killed) {
+                    continue;
+                }
+                try {
+                    for (MasterEntryPB entry : master.masterStub().withDeadlineAfter(500, TimeUnit.MILLISECONDS)
+                            .listMasters(ListMastersRequestPB.getDefaultInstance()).getMastersList()) {
+                        if (entry.getUuid().equals(master.uuid()) && entry.getRole().equals("LEADER")
+                                && entry.getTerm() > oldTerm) {
+                            return new long[] {System.nanoTime(), awaitReady(master, end)};
+                        }
+                    }
+                } catch (RuntimeException e) {
+                    // not answering yet: ask again
+                }
+            }
+            try {
+                Thread.sleep(5); // poll pacing, bounded by the deadline
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        throw new IllegalStateException("no new master leader within 30 s");
+    }
+
+    private static long awaitReady(ExternalServer leader, long endNanos) {
+        // Bounded by the deadline.
+        while (System.nanoTime() < endNanos) {
+            try {
+                if (!leader.masterStub().withDeadlineAfter(500, TimeUnit.MILLISECONDS)
+                        .listTables(ListTablesRequestPB.newBuilder().setNameFilter("-none-").build()).hasError()) {
+                    return System.nanoTime();
+                }
+            } catch (RuntimeException e) {
+                // ask again
+            }
+            try {
+                Thread.sleep(5); // poll pacing, bounded by the deadline
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        throw new IllegalStateException("the new leader " + leader + " did not serve within 30 s");
+    }
+
+    // ---------------------------------------------------------------- (b)
+
+    private void createRate(ExternalMiniCluster cluster) {
+        int seconds = intArg("seconds", 30);
+        int warmupSeconds = intArg("warmup", 5);
+        try (MasterClient masters = client(cluster)) {
+            long warmEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(warmupSeconds);
+            // Warm-up: the same work, not counted. Bounded by time and a count.
+            for (int i = 0; i < 100_000 && System.nanoTime() < warmEnd; i++) {
+                awaitUsable(masters, create(masters, "warm" + i));
+            }
+            List<Double> latencies = new ArrayList<>();
+            long start = System.nanoTime();
+            long end = start + TimeUnit.SECONDS.toNanos(seconds);
+            int created = 0;
+            for (int i = 0; i < 1_000_000 && System.nanoTime() < end; i++) {
+                long one = System.nanoTime();
+                awaitUsable(masters, create(masters, "rate" + i));
+                latencies.add((System.nanoTime() - one) / 1e6);
+                created++;
+            }
+            double rate = created / ((System.nanoTime() - start) / 1e9);
+            json.put("b_creates_per_second", Math.round(rate * 10) / 10.0);
+            json.put("b_tables", created);
+            json.put("b_create_until_usable_ms_median", median(latencies));
+            System.out.printf(Locale.ROOT, "b: %.1f CreateTable/s until usable (%d tables in %d s), median %.0f ms each%n",
+                    rate, created, seconds, median(latencies));
+        }
+    }
+
+    private static void awaitUsable(MasterClient masters, String tableId) {
+        long end = System.nanoTime() + CALL_DEADLINE.toNanos();
+        IsCreateTableDoneRequestPB request = IsCreateTableDoneRequestPB.newBuilder()
+                .setTable(TableIdentifierPB.newBuilder().setTableId(tableId)).build();
+        // Bounded by the deadline.
+        while (System.nanoTime() < end) {
+            IsCreateTableDoneResponsePB done = masters.call(stub -> stub.isCreateTableDone(request),
+                    r -> r.hasError() ? Optional.of(r.getError()) : Optional.empty(), CALL_DEADLINE);
+            if (done.hasError()) {
+                throw new IllegalStateException("IsCreateTableDone " + tableId + ": " + done.getError());
+            }
+            if (done.getDone()) {
+                return;
+            }
+            try {
+                Thread.sleep(2); // poll pacing, as a client's IsCreateTableDone back-off; bounded by the deadline
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        throw new IllegalStateException("table " + tableId + " not usable within " + CALL_DEADLINE);
+    }
+
+    private static double median(List<Double> values) {
+        if (values.isEmpty()) {
+            return -1;
+        }
+        List<Double> sorted = values.stream().sorted().toList();
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    }
+}
