@@ -50,6 +50,8 @@ public final class TabletManager implements AutoCloseable {
     private final GroupRegistry registry;
     private final PeerDirectory peers;
     private final Map<String, TabletReplica> replicas = new ConcurrentHashMap<>();
+    /** Told when any hosted replica starts to serve as leader (the heartbeater reports it at once). */
+    private volatile Runnable leaderReadyListener = () -> { };
 
     public TabletManager(NodeId self, TabletServerOptions options, TabletStore store, HybridClock clock,
                          DriverPool pool, GrpcConsensusTransport transport, GroupRegistry registry,
@@ -136,6 +138,7 @@ public final class TabletManager implements AutoCloseable {
         GroupDriver driver = GroupDriver.open(groupOptions(tablet.tabletId(), initialMembership), tablet,
                 transport.transportFor(tablet.tabletId()), pool);
         registry.register(driver);
+        driver.onLeaderReady(() -> leaderReadyListener.run());
         TabletReplica replica = new TabletReplica(tablet, driver);
         replicas.put(tablet.tabletId(), replica);
         return replica;
@@ -160,6 +163,10 @@ public final class TabletManager implements AutoCloseable {
         deleteRecursively(groupDir(tabletId));
         LOG.info("deleted tablet {}", tabletId);
         return true;
+    }
+
+    public void onLeaderReady(Runnable listener) {
+        leaderReadyListener = listener;
     }
 
     public Optional<TabletReplica> lookup(String tabletId) {

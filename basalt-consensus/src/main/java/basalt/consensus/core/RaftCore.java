@@ -69,7 +69,7 @@ public final class RaftCore {
         this.commitIndex = Math.min(Math.max(appliedIndex, snapshotIndex), log.lastIndex());
         this.durableIndex = log.lastIndex();
         recoverPendingConfigs();
-        this.role = new Follower(Optional.empty(), randomizedElectionTimeout());
+        this.role = new Follower(Optional.empty(), firstElectionTimeout());
         checkInvariants();
     }
 
@@ -412,6 +412,21 @@ public final class RaftCore {
             case PreCandidate pre -> false;
             case Candidate candidate -> false;
         };
+    }
+
+    /**
+     * A brand-new group (term 0, empty log) has no leader to wait for: its lowest-ranked voter campaigns
+     * after a couple of heartbeat intervals (time for its peers' replicas to be created too), so a new
+     * tablet is usable in tens of milliseconds rather than a whole election timeout. Everyone else, and
+     * every replica after a restart, waits the usual randomized timeout.
+     */
+    private int firstElectionTimeout() {
+        java.util.SortedSet<NodeId> voters = membership().voters();
+        boolean freshGroup = term == 0 && log.lastIndex() == 0;
+        if (freshGroup && !voters.isEmpty() && voters.first().equals(self)) {
+            return 2 * config.heartbeatIntervalTicks();
+        }
+        return randomizedElectionTimeout();
     }
 
     /**

@@ -115,6 +115,8 @@ public final class GroupDriver implements AutoCloseable {
 
     private volatile Status status;
     private volatile boolean closed;
+    /** Told (on the group thread) each time this replica starts to serve a term as leader. */
+    private volatile Runnable leaderReadyListener = () -> { };
     /** When an append from a leader last arrived (any thread writes; read by the group thread). */
     private volatile long lastAppendFromLeaderNanos = System.nanoTime();
     // Group thread only: the timeline of an election this replica runs, for the failover log line.
@@ -267,6 +269,14 @@ public final class GroupDriver implements AutoCloseable {
 
     public Status status() {
         return status;
+    }
+
+    /**
+     * Runs {@code listener} whenever this replica starts to serve a new term as leader; a tablet server
+     * uses it to tell the masters at once rather than at its next heartbeat. Must be quick.
+     */
+    public void onLeaderReady(Runnable listener) {
+        leaderReadyListener = listener;
     }
 
     public String groupId() {
@@ -468,13 +478,17 @@ public final class GroupDriver implements AutoCloseable {
     private void publishStatus() {
         long applied = stateMachine.lastApplied().index();
         boolean servesWrites = core.isLeaderReady() && applied >= core.firstIndexOfTerm();
-        if (servesWrites && readyLoggedTerm != core.term()) {
+        boolean becameReady = servesWrites && readyLoggedTerm != core.term();
+        if (becameReady) {
             readyLoggedTerm = core.term();
             logFailover();
         }
         status = new Status(options.groupId(), options.self(), core.role().name(), core.term(), core.leaderHint(),
                 core.isLeaderReady(), servesWrites, core.commitIndex(), log.lastOpId(), applied,
                 core.membership(), log.logCacheBytesUsed(), wal.firstIndex(), wal.segmentCount());
+        if (becameReady) {
+            leaderReadyListener.run(); // after the status is published: listeners report it
+        }
     }
 
     /**
