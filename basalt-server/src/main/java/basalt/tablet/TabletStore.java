@@ -112,14 +112,15 @@ public final class TabletStore implements AutoCloseable {
                                 + metadata.getTabletId());
             }
             Tablet tablet = new Tablet(this, prefix, metadata, clock, tabletOptions);
-            try (WriteBatch batch = new WriteBatch()) {
+            // The one write that goes through RocksDB's own WAL, synced: a new tablet's metadata is durable
+            // at once without flushing every tablet's memtable (which made CreateTable wait tens of ms).
+            try (WriteBatch batch = new WriteBatch(); WriteOptions durable = new WriteOptions().setSync(true)) {
                 batch.put(metadataKey(prefix), metadata.toByteArray());
-                write(batch);
+                db.write(durable, batch);
             } catch (RocksDBException e) {
                 throw failure("create tablet " + metadata.getTabletId(), e);
             }
             openTablets.put(metadata.getTabletId(), tablet);
-            flush();
             return tablet;
         }
     }

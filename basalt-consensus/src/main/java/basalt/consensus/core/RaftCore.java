@@ -69,7 +69,7 @@ public final class RaftCore {
         this.commitIndex = Math.min(Math.max(appliedIndex, snapshotIndex), log.lastIndex());
         this.durableIndex = log.lastIndex();
         recoverPendingConfigs();
-        this.role = new Follower(Optional.empty(), firstElectionTimeout());
+        this.role = new Follower(Optional.empty(), randomizedElectionTimeout());
         checkInvariants();
     }
 
@@ -415,21 +415,6 @@ public final class RaftCore {
     }
 
     /**
-     * A brand-new group (term 0, empty log) has no leader to wait for: its lowest-ranked voter campaigns
-     * after a couple of heartbeat intervals (time for its peers' replicas to be created too), so a new
-     * tablet is usable in tens of milliseconds rather than a whole election timeout. Everyone else, and
-     * every replica after a restart, waits the usual randomized timeout.
-     */
-    private int firstElectionTimeout() {
-        java.util.SortedSet<NodeId> voters = membership().voters();
-        boolean freshGroup = term == 0 && log.lastIndex() == 0;
-        if (freshGroup && !voters.isEmpty() && voters.first().equals(self)) {
-            return 2 * config.heartbeatIntervalTicks();
-        }
-        return randomizedElectionTimeout();
-    }
-
-    /**
      * The election timeout, in {@code [base, 2 * base)} ticks. The range is cut into one slot per voter
      * and each voter draws within its own slot, by its rank in the sorted voter list. Two survivors of a
      * dead leader therefore never time out in the same tick and split the vote (what Kudu's followers
@@ -439,6 +424,13 @@ public final class RaftCore {
     int randomizedElectionTimeout() {
         int base = config.electionTimeoutTicks();
         java.util.SortedSet<NodeId> voters = membership().voters();
+        if (term == 0 && log.lastIndex() == 0 && !voters.isEmpty() && voters.first().equals(self)) {
+            // A brand-new group has no leader to wait for: its first-ranked voter campaigns at the next
+            // tick, and again every tick while its peers' replicas are still being created (pre-votes do
+            // not raise the term, so retrying costs nothing). A new tablet is usable in tens of
+            // milliseconds instead of a whole election timeout. A restarted replica has a log or a term.
+            return 1;
+        }
         int slots = Math.max(1, Math.min(voters.size(), base));
         int slotTicks = base / slots;
         int rank = voters.contains(self) ? voters.headSet(self).size() : 0;

@@ -24,8 +24,10 @@ class ElectionTimeoutSlotsTest {
         int base = RaftConfig.DEFAULT.electionTimeoutTicks();
         int previousMax = base - 1;
         for (NodeId voter : voters) {
+            // Term 1: a group that has had a leader (a brand-new group's first voter campaigns at once).
             RaftCore core = new RaftCore(voter, RaftConfig.DEFAULT, new MemoryRaftLog(),
-                    HardState.initial(membership), 0, new SplittableRandom(voter.hashCode()));
+                    new HardState(1, java.util.Optional.empty(), new ConfigAt(0, membership)), 0,
+                    new SplittableRandom(voter.hashCode()));
             int min = Integer.MAX_VALUE;
             int max = Integer.MIN_VALUE;
             for (int i = 0; i < 2_000; i++) {
@@ -38,5 +40,19 @@ class ElectionTimeoutSlotsTest {
             assertThat(max).isLessThan(2 * base);
             previousMax = max;
         }
+    }
+
+    /** Goal: a brand-new group (term 0, empty log) does not wait an election timeout for its first leader. */
+    @org.junit.jupiter.api.Test
+    void aBrandNewGroupsFirstVoterCampaignsAtTheNextTick() {
+        Membership membership = Membership.ofVoters(NodeId.of("n1"), NodeId.of("n2"), NodeId.of("n3"));
+        RaftCore first = new RaftCore(NodeId.of("n1"), RaftConfig.DEFAULT, new MemoryRaftLog(),
+                HardState.initial(membership), 0, new SplittableRandom(1));
+        RaftCore second = new RaftCore(NodeId.of("n2"), RaftConfig.DEFAULT, new MemoryRaftLog(),
+                HardState.initial(membership), 0, new SplittableRandom(1));
+        assertThat(first.randomizedElectionTimeout()).isEqualTo(1);
+        assertThat(second.randomizedElectionTimeout()).isGreaterThanOrEqualTo(RaftConfig.DEFAULT.electionTimeoutTicks());
+        first.step(new Input.Tick());
+        assertThat(first.role()).isInstanceOf(Role.PreCandidate.class);
     }
 }
