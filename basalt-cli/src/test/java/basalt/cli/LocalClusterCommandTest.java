@@ -72,6 +72,28 @@ class LocalClusterCommandTest {
         stopAndAssertEveryServerExited(second);
     }
 
+    /**
+     * Goal: a server that dies while the cluster starts stops the whole start, naming the server and its log.
+     * Method: hold the master's port open, so the master cannot bind it and exits; start in-process.
+     */
+    @Test
+    void aServerThatDiesWhileStartingFailsTheStartNamingItsLog() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket()) {
+            taken.bind(new java.net.InetSocketAddress("127.0.0.1", 0));
+            int basePort = taken.getLocalPort() - LocalClusterLayout.MASTER_PORT_OFFSET;
+            LocalCluster cluster = new LocalCluster(dir.resolve("doomed"), LocalClusterLayout.create(1, 0, basePort),
+                    new PrintWriter(new StringWriter(), true));
+            try {
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> cluster.start(STARTUP_TIMEOUT))
+                        .hasMessageContaining("master-1 (pid")
+                        .hasMessageContaining("while starting")
+                        .hasMessageContaining(dir.resolve("doomed").resolve("master-1.log").toString());
+            } finally {
+                cluster.stop(STOP_TIMEOUT);
+            }
+        }
+    }
+
     private List<Member> startAndAwaitClusterJson(Path data, int run) throws IOException {
         Path output = dir.resolve("local-cluster-" + run + ".out");
         List<String> command = new ArrayList<>();
