@@ -24,10 +24,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Goal: the master group changes online. One master grows to three (each new master starts empty,
- * joins as a learner, copies the catalog, and is promoted); then a killed master is replaced by a new
- * one on another port and removed; DDL works throughout and no table is lost. Tablet servers, started
- * knowing only the first master, learn the others from heartbeats.
+ * Goal: the master group changes online while a DDL loop runs. One master grows to three and then to
+ * five (each new master starts empty, joins as a learner, copies the catalog, and is promoted); then a
+ * killed master is replaced by a new one on another port and removed; no DDL the loop saw succeed is
+ * lost. Tablet servers, started knowing only the first master, learn the others from heartbeats.
  */
 class MasterMembershipTest {
     private static final Duration DEADLINE = Duration.ofSeconds(60);
@@ -42,8 +42,26 @@ class MasterMembershipTest {
     void growFromOneToThreeThenReplaceADeadMaster() throws Exception {
         ExternalMiniCluster cluster = extension.get();
         List<HostPort> current = new ArrayList<>(List.of(cluster.master(0).rpcAddress()));
-        try (MasterClient masters = new MasterClient(() -> List.copyOf(current), Duration.ofSeconds(2))) {
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.Set<String> loopCreated = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        try (MasterClient masters = new MasterClient(() -> List.copyOf(current), Duration.ofSeconds(2));
+             MasterClient loopClient = new MasterClient(() -> List.copyOf(current), Duration.ofSeconds(2))) {
             createTable(masters, "before_growth");
+            Thread ddlLoop = new Thread(() -> {
+                // Bounded: stops when asked, or after 500 tables.
+                for (int i = 0; i < 500 && !stop.get(); i++) {
+                    String name = "loop_" + i;
+                    RequestIdPB id = RequestIdPB.newBuilder().setClientId("loop").setSequence(i + 1)
+                            .setFirstIncompleteSequence(i + 1).build();
+                    CreateTableResponsePB created = loopClient.call(stub -> stub.createTable(
+                            MasterDdlTest.createRequest(name, 1, id)),
+                            r -> r.hasError() ? Optional.of(r.getError()) : Optional.empty(), DEADLINE);
+                    if (!created.hasError()) {
+                        loopCreated.add(name);
+                    }
+                }
+            }, "ddl-loop");
+            ddlLoop.start();
 
             ExternalServer second = startJoiningMaster(cluster, current, "m-extra-1");
             MasterAdmin.add(List.copyOf(current), second.rpcAddress(), DEADLINE);
@@ -58,6 +76,18 @@ class MasterMembershipTest {
             assertThat(group.stream().filter(m -> m.getRole().equals("LEARNER"))).isEmpty();
             createTable(masters, "with_three");
 
+            for (String name : List.of("m-extra-4", "m-extra-5")) {
+                ExternalServer next = startJoiningMaster(cluster, current, name);
+                MasterAdmin.add(List.copyOf(current), next.rpcAddress(), DEADLINE);
+                current.add(next.rpcAddress());
+            }
+            assertThat(MasterAdmin.list(List.copyOf(current), DEADLINE)).as("grown to five").hasSize(5);
+            createTable(masters, "with_five");
+            stop.set(true);
+            ddlLoop.join(DEADLINE.toMillis());
+            assertThat(ddlLoop.isAlive()).as("the DDL loop stopped").isFalse();
+            assertThat(loopCreated).as("the DDL loop made progress during the changes").isNotEmpty();
+
             // The first master dies; the two others carry on, and a new master replaces it.
             HostPort dead = cluster.master(0).rpcAddress();
             cluster.master(0).kill();
@@ -68,13 +98,16 @@ class MasterMembershipTest {
             current.add(replacement.rpcAddress());
             MasterAdmin.remove(List.copyOf(current), dead, DEADLINE);
             assertThat(MasterAdmin.list(List.copyOf(current), DEADLINE)).extracting(MasterEntryPB::getUuid)
-                    .containsExactlyInAnyOrder(second.uuid(), third.uuid(), replacement.uuid());
+                    .hasSize(5).contains(second.uuid(), third.uuid(), replacement.uuid())
+                    .doesNotContain(cluster.master(0).uuid());
             createTable(masters, "after_replacement");
 
             ListTablesResponsePB tables = masters.call(stub -> stub.listTables(ListTablesRequestPB.getDefaultInstance()),
                     r -> r.hasError() ? Optional.of(r.getError()) : Optional.empty(), DEADLINE);
-            assertThat(tables.getTablesList().stream().map(t -> t.getName()).collect(Collectors.toSet()))
-                    .containsExactlyInAnyOrder("before_growth", "with_three", "after_kill", "after_replacement");
+            java.util.Set<String> names = tables.getTablesList().stream().map(t -> t.getName()).collect(Collectors.toSet());
+            assertThat(names).contains("before_growth", "with_three", "with_five", "after_kill", "after_replacement")
+                    .as("every create the loop saw succeed is in effect").containsAll(loopCreated);
+            assertThat(tables.getTablesCount()).as("no table twice").isEqualTo(names.size());
         } finally {
             extraMasters.forEach(ExternalServer::close);
         }
