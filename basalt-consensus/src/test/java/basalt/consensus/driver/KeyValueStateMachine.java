@@ -10,11 +10,12 @@ import java.util.TreeMap;
 /**
  * A small key-value state machine for driver tests. Payloads are "key=value". Its durable part is a
  * {@link Disk} object that outlives the state machine, as a real disk outlives a process: a restarted
- * replica builds its state machine from the same Disk, flushed or not.
+ * replica builds its state machine from the same Disk, flushed or not. Shared with basalt-server's
+ * transport tests through this module's test jar.
  */
-final class KeyValueStateMachine implements StateMachine {
+public final class KeyValueStateMachine implements StateMachine {
     /** What survives a restart: the last flushed map and the OpId it reflects. */
-    static final class Disk {
+    public static final class Disk {
         volatile Map<String, String> values = Map.of();
         volatile OpId flushedUpTo = OpId.ZERO;
     }
@@ -23,7 +24,7 @@ final class KeyValueStateMachine implements StateMachine {
     private final TreeMap<String, String> values;
     private volatile OpId lastApplied;
 
-    KeyValueStateMachine(Disk disk) {
+    public KeyValueStateMachine(Disk disk) {
         this.disk = disk;
         this.values = new TreeMap<>(disk.values);
         this.lastApplied = disk.flushedUpTo;
@@ -50,7 +51,7 @@ final class KeyValueStateMachine implements StateMachine {
     }
 
     /** Makes the current state durable, which lets the WAL below it be collected. */
-    synchronized void flush() {
+    public synchronized void flush() {
         disk.values = Map.copyOf(values);
         disk.flushedUpTo = lastApplied;
     }
@@ -75,7 +76,7 @@ final class KeyValueStateMachine implements StateMachine {
         flush(); // a tablet copy is made durable before the WAL is reset
     }
 
-    synchronized Map<String, String> values() {
+    public synchronized Map<String, String> values() {
         return Map.copyOf(values);
     }
 }

@@ -1,5 +1,7 @@
 package basalt.server.rpc;
 
+import basalt.consensus.driver.KeyValueStateMachine;
+
 import basalt.common.net.HostPort;
 import basalt.consensus.core.Membership;
 import basalt.consensus.core.NodeId;

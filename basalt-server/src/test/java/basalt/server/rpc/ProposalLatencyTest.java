@@ -1,5 +1,7 @@
 package basalt.server.rpc;
 
+import basalt.consensus.driver.KeyValueStateMachine;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import basalt.common.net.HostPort;
