@@ -82,6 +82,15 @@ class MasterMembershipTest {
                 current.add(next.rpcAddress());
             }
             assertThat(MasterAdmin.list(List.copyOf(current), DEADLINE)).as("grown to five").hasSize(5);
+            // The operator's view, through the CLI contract (CLI.md: JSON keys uuid, rpc_address, role, term).
+            java.io.StringWriter out = new java.io.StringWriter();
+            int exit = basalt.cli.BasaltMain.execute(new String[] {"master", "list", "-m",
+                    current.stream().map(HostPort::toString).collect(Collectors.joining(",")), "--format", "json"},
+                    new java.io.PrintWriter(out, true), new java.io.PrintWriter(new java.io.StringWriter(), true));
+            assertThat(exit).isZero();
+            assertThat(out.toString().trim()).startsWith("[").endsWith("]").contains("\"uuid\"", "\"rpc_address\"",
+                    "\"role\": \"LEADER\"", "\"term\"");
+            assertThat(out.toString().split("\"uuid\"", -1)).as("five masters listed").hasSize(6);
             createTable(masters, "with_five");
             stop.set(true);
             ddlLoop.join(DEADLINE.toMillis());
