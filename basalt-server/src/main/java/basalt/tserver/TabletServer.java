@@ -68,16 +68,17 @@ public final class TabletServer implements AutoCloseable {
                 registry, peers);
         tablets.openAll();
         MasterTermGuard masterTerms = new MasterTermGuard(options.dataDir());
-        // The service needs our address, known only once bound: bind first, then build the address record.
         ConsensusServiceImpl consensus = new ConsensusServiceImpl(self, registry, peers, faults);
         FaultInjectionServiceImpl faultService = new FaultInjectionServiceImpl(faults);
-        DeferredTabletService tabletService = new DeferredTabletService();
+        // Our address is known only once bound; the tablet service reads it when asked.
+        java.util.concurrent.atomic.AtomicReference<HostPort> bound = new java.util.concurrent.atomic.AtomicReference<>();
+        TabletServerServiceImpl tabletService = new TabletServerServiceImpl(self, bound::get, tablets, peers, masterTerms);
         this.server = ConsensusRpcServer.start(options.rpcBind(), options.transport(),
                 List.of(consensus, faultService, tabletService));
         HostPort address = server.address();
+        bound.set(address);
         PeerPB selfPeer = PeerPB.newBuilder().setUuid(self.value())
                 .setAddress(HostPortPB.newBuilder().setHost(address.host()).setPort(address.port())).build();
-        tabletService.delegate = new TabletServerServiceImpl(selfPeer, tablets, peers, masterTerms);
         this.flusher = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "store-flusher");
             thread.setDaemon(true);
@@ -141,60 +142,5 @@ public final class TabletServer implements AutoCloseable {
         transport.close();
         pool.close();
         store.close();
-    }
-
-    /** The tablet service is registered before the bound port is known; calls go to the real one after. */
-    private static final class DeferredTabletService extends basalt.proto.TabletServerServiceGrpc.TabletServerServiceImplBase {
-        volatile TabletServerServiceImpl delegate;
-
-        private TabletServerServiceImpl target() {
-            TabletServerServiceImpl target = delegate;
-            if (target == null) {
-                throw io.grpc.Status.UNAVAILABLE.withDescription("starting").asRuntimeException();
-            }
-            return target;
-        }
-
-        @Override
-        public void createTablet(basalt.proto.CreateTabletRequestPB request,
-                                 io.grpc.stub.StreamObserver<basalt.proto.CreateTabletResponsePB> response) {
-            target().createTablet(request, response);
-        }
-
-        @Override
-        public void deleteTablet(basalt.proto.DeleteTabletRequestPB request,
-                                 io.grpc.stub.StreamObserver<basalt.proto.DeleteTabletResponsePB> response) {
-            target().deleteTablet(request, response);
-        }
-
-        @Override
-        public void write(basalt.proto.WriteRequestPB request,
-                          io.grpc.stub.StreamObserver<basalt.proto.WriteResponsePB> response) {
-            target().write(request, response);
-        }
-
-        @Override
-        public void scan(basalt.proto.ScanRequestPB request,
-                         io.grpc.stub.StreamObserver<basalt.proto.ScanResponsePB> response) {
-            target().scan(request, response);
-        }
-
-        @Override
-        public void checksum(basalt.proto.ChecksumRequestPB request,
-                             io.grpc.stub.StreamObserver<basalt.proto.ChecksumResponsePB> response) {
-            target().checksum(request, response);
-        }
-
-        @Override
-        public void listTablets(basalt.proto.ListTabletsRequestPB request,
-                                io.grpc.stub.StreamObserver<basalt.proto.ListTabletsResponsePB> response) {
-            target().listTablets(request, response);
-        }
-
-        @Override
-        public void getStatus(basalt.proto.ServerStatusRequestPB request,
-                              io.grpc.stub.StreamObserver<basalt.proto.ServerStatusResponsePB> response) {
-            target().getStatus(request, response);
-        }
     }
 }

@@ -46,13 +46,18 @@ import org.slf4j.LoggerFactory;
 public final class TabletServerServiceImpl extends TabletServerServiceGrpc.TabletServerServiceImplBase {
     private static final Logger LOG = LoggerFactory.getLogger(TabletServerServiceImpl.class);
 
-    private final PeerPB self;
+    private final basalt.consensus.core.NodeId self;
+    /** Where this server listens; null until its port is bound (the service is registered before that). */
+    private final java.util.function.Supplier<basalt.common.net.HostPort> boundAddress;
     private final TabletManager tablets;
     private final PeerDirectory peers;
     private final MasterTermGuard masterTerms;
 
-    public TabletServerServiceImpl(PeerPB self, TabletManager tablets, PeerDirectory peers, MasterTermGuard masterTerms) {
+    public TabletServerServiceImpl(basalt.consensus.core.NodeId self,
+                                   java.util.function.Supplier<basalt.common.net.HostPort> boundAddress,
+                                   TabletManager tablets, PeerDirectory peers, MasterTermGuard masterTerms) {
         this.self = self;
+        this.boundAddress = boundAddress;
         this.tablets = tablets;
         this.peers = peers;
         this.masterTerms = masterTerms;
@@ -136,7 +141,7 @@ public final class TabletServerServiceImpl extends TabletServerServiceGrpc.Table
         }
         reply(response, guarded(() -> {
             for (basalt.proto.PeerPB known : request.getKnownPeersList()) {
-                if (!known.getUuid().equals(self.getUuid()) && known.hasAddress()) {
+                if (!known.getUuid().equals(self.value()) && known.hasAddress()) {
                     peers.put(basalt.consensus.core.NodeId.of(known.getUuid()), new basalt.common.net.HostPort(
                             known.getAddress().getHost(), known.getAddress().getPort()));
                 }
@@ -179,8 +184,14 @@ public final class TabletServerServiceImpl extends TabletServerServiceGrpc.Table
 
     @Override
     public void getStatus(ServerStatusRequestPB request, StreamObserver<ServerStatusResponsePB> response) {
-        reply(response, ServerStatusResponsePB.newBuilder().setSelf(self).setKind("tserver")
-                .setPid(ProcessHandle.current().pid()).build());
+        basalt.common.net.HostPort address = boundAddress.get();
+        if (address == null) {
+            response.onError(io.grpc.Status.UNAVAILABLE.withDescription("starting").asRuntimeException());
+            return;
+        }
+        reply(response, ServerStatusResponsePB.newBuilder().setSelf(PeerPB.newBuilder().setUuid(self.value())
+                        .setAddress(Errors.toProto(address)))
+                .setKind("tserver").setPid(ProcessHandle.current().pid()).build());
     }
 
     /** Why this server cannot serve a leader-only request for the tablet now, if it cannot. */
