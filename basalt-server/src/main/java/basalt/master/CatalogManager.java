@@ -346,9 +346,29 @@ public final class CatalogManager implements AutoCloseable {
         return tabletServers.live(System.nanoTime(), TimeUnit.MILLISECONDS.toNanos(options.tserverUnresponsiveMs()));
     }
 
-    /** A table is done creating once it is RUNNING: every tablet had a leader. */
+    /**
+     * A table is done creating once every tablet has a leader that serves: RUNNING in the catalog, or
+     * CREATING with every tablet's leader reported to this master already. The second half answers before
+     * the RUNNING commit (one more catalog round trip) lands; that commit records a fact, it enables nothing.
+     */
     boolean isCreateDone(TableRecordPB table) {
-        return table.getState() == TableState.TABLE_RUNNING;
+        return table.getState() == TableState.TABLE_RUNNING
+                || (table.getState() == TableState.TABLE_CREATING && everyTabletLed(tabletsOf(table.getTableId())));
+    }
+
+    private boolean everyTabletLed(List<TabletRecordPB> tablets) {
+        if (tablets.isEmpty()) {
+            return false;
+        }
+        for (TabletRecordPB tablet : tablets) {
+            boolean led = tablet.getReplicasList().stream().map(replica -> report(replica, tablet.getTabletId()))
+                    .anyMatch(report -> report.isPresent() && report.get().getConsensus().getRole().equals("leader")
+                            && report.get().getConsensus().getLeaderReady());
+            if (!led) {
+                return false;
+            }
+        }
+        return true;
     }
 
     // ---------------------------------------------------------------- tasks on tablet servers
@@ -359,14 +379,20 @@ public final class CatalogManager implements AutoCloseable {
             return;
         }
         maybeUpdateMasterAddressBook();
+        List<TableRecordPB> led = new ArrayList<>();
         for (TableRecordPB table : catalog.read(state -> state.tables())) {
             switch (table.getState()) {
-                case TABLE_CREATING -> driveCreation(table);
+                case TABLE_CREATING -> {
+                    if (driveCreation(table)) {
+                        led.add(table);
+                    }
+                }
                 case TABLE_DELETING -> driveDeletion(table);
                 case TABLE_RUNNING -> tabletsOf(table.getTableId()).forEach(tablet -> driveReplacement(table, tablet));
                 default -> { }
             }
         }
+        markRunning(led);
         deleteOrphans();
     }
 
@@ -504,34 +530,42 @@ public final class CatalogManager implements AutoCloseable {
         }
     }
 
-    private void driveCreation(TableRecordPB table) {
+    /** Creates the replicas not reported yet; true once every tablet of the table has a serving leader. */
+    private boolean driveCreation(TableRecordPB table) {
         List<TabletRecordPB> tablets = tabletsOf(table.getTableId());
-        boolean everyTabletLed = !tablets.isEmpty();
         for (TabletRecordPB tablet : tablets) {
-            boolean led = false;
             for (String replica : tablet.getReplicasList()) {
-                Optional<TabletReportPB> report = report(replica, tablet.getTabletId());
-                if (report.isEmpty()) {
+                if (report(replica, tablet.getTabletId()).isEmpty()) {
                     sendCreate(table, tablet, replica);
-                } else if (report.get().getConsensus().getRole().equals("leader")
-                        && report.get().getConsensus().getLeaderReady()) {
-                    led = true;
                 }
             }
-            everyTabletLed &= led;
         }
-        if (everyTabletLed) {
-            synchronized (ddlLock) {
+        return everyTabletLed(tablets);
+    }
+
+    /**
+     * Records RUNNING for tables whose tablets all lead, in one catalog write after the round sent its
+     * creates: waiting for a commit per table would hold the next table's CreateTablet calls behind it.
+     */
+    private void markRunning(List<TableRecordPB> tables) {
+        if (tables.isEmpty()) {
+            return;
+        }
+        synchronized (ddlLock) {
+            CatalogOpPB.Builder op = CatalogOpPB.newBuilder();
+            List<String> names = new ArrayList<>();
+            for (TableRecordPB table : tables) {
                 Optional<TableRecordPB> now = catalog.read(state -> state.tableById(table.getTableId()));
                 if (now.isPresent() && now.get().getState() == TableState.TABLE_CREATING) {
-                    CatalogOpPB.Builder op = CatalogOpPB.newBuilder().addUpsertTables(
-                            now.get().toBuilder().setState(TableState.TABLE_RUNNING));
-                    for (TabletRecordPB tablet : tablets) {
+                    op.addUpsertTables(now.get().toBuilder().setState(TableState.TABLE_RUNNING));
+                    for (TabletRecordPB tablet : tabletsOf(table.getTableId())) {
                         op.addUpsertTablets(tablet.toBuilder().setState(TabletState.TABLET_RUNNING));
                     }
-                    proposeAndWait(op.build());
-                    LOG.info("table {} ({}) is running", table.getName(), table.getTableId());
+                    names.add(table.getName() + " (" + table.getTableId() + ")");
                 }
+            }
+            if (!names.isEmpty() && proposeAndWait(op.build()).isEmpty()) {
+                names.forEach(name -> LOG.info("table {} is running", name));
             }
         }
     }
@@ -552,8 +586,11 @@ public final class CatalogManager implements AutoCloseable {
         TabletMetadataPB metadata = TabletMetadataPB.newBuilder().setTabletId(tablet.getTabletId())
                 .setTableId(table.getTableId()).setTableName(table.getName()).setSchema(table.getSchema())
                 .setPartitionSchema(table.getPartitionSchema()).setPartition(tablet.getPartition()).build();
+        // The first replica of the committed record leads term 1 without an election; every CreateTablet of
+        // this tablet, from any master term, names the same one because the record does not change while
+        // the table is CREATING.
         CreateTabletRequestPB request = CreateTabletRequestPB.newBuilder().setTablet(metadata).addAllPeers(peers)
-                .setMasterTerm(leaderTerm).build();
+                .setMasterTerm(leaderTerm).setFirstTermLeader(tablet.getReplicas(0)).build();
         stub(server.get()).createTablet(request, new LoggingObserver<>("create tablet " + tablet.getTabletId()
                 + " on " + replica));
     }

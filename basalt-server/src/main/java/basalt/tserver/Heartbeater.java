@@ -135,6 +135,19 @@ public final class Heartbeater implements AutoCloseable {
      * once each of them answered, failed or timed out, and their answers have been taken in.
      */
     public CompletableFuture<Void> heartbeatOnce() {
+        return heartbeat(false);
+    }
+
+    /**
+     * Something the masters should hear about at once happened (a replica started to lead): sends a round
+     * now, and to a master whose previous heartbeat is still in flight, one more as soon as it finishes,
+     * since that one carries reports from before the news.
+     */
+    public void heartbeatNow() {
+        heartbeat(true);
+    }
+
+    private CompletableFuture<Void> heartbeat(boolean resendIfBusy) {
         List<MasterLink> targets;
         synchronized (this) {
             if (closed) {
@@ -142,12 +155,16 @@ public final class Heartbeater implements AutoCloseable {
             }
             targets = List.copyOf(masters.values());
         }
-        HeartbeatRequestPB request = HeartbeatRequestPB.newBuilder().setServer(self).addAllTablets(reports.get()).build();
+        HeartbeatRequestPB request = newRequest();
         List<CompletableFuture<Void>> sent = new ArrayList<>();
         for (MasterLink link : targets) {
-            sent.add(link.send(request));
+            sent.add(link.send(request, resendIfBusy));
         }
         return CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new));
+    }
+
+    private HeartbeatRequestPB newRequest() {
+        return HeartbeatRequestPB.newBuilder().setServer(self).addAllTablets(reports.get()).build();
     }
 
     /** The current master set, in the order learned. */
@@ -285,6 +302,8 @@ public final class Heartbeater implements AutoCloseable {
         private final ManagedChannel channel;
         private final MasterServiceGrpc.MasterServiceStub stub;
         private final AtomicBoolean inFlight = new AtomicBoolean();
+        // Set when news arrived while a heartbeat was in flight: send a fresh one when it finishes.
+        private final AtomicBoolean resendWanted = new AtomicBoolean();
 
         MasterLink(HostPort address) {
             this.address = address;
@@ -292,8 +311,11 @@ public final class Heartbeater implements AutoCloseable {
             this.stub = MasterServiceGrpc.newStub(channel);
         }
 
-        CompletableFuture<Void> send(HeartbeatRequestPB request) {
+        CompletableFuture<Void> send(HeartbeatRequestPB request, boolean resendIfBusy) {
             if (!inFlight.compareAndSet(false, true)) {
+                if (resendIfBusy) {
+                    resendWanted.set(true);
+                }
                 heartbeatsSkipped.incrementAndGet();
                 return CompletableFuture.completedFuture(null);
             }
@@ -332,6 +354,14 @@ public final class Heartbeater implements AutoCloseable {
                         private void finish() {
                             inFlight.set(false);
                             done.complete(null);
+                            if (resendWanted.getAndSet(false)) {
+                                synchronized (Heartbeater.this) {
+                                    if (closed) {
+                                        return;
+                                    }
+                                }
+                                send(newRequest(), false);
+                            }
                         }
                     });
             return done;

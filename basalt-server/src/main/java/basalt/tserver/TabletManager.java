@@ -97,6 +97,17 @@ public final class TabletManager implements AutoCloseable {
      * Creating a tablet that exists with the same metadata succeeds and changes nothing.
      */
     public synchronized TabletReplica create(TabletMetadataPB metadata, List<PeerPB> initialPeers) throws IOException {
+        return create(metadata, initialPeers, Optional.empty());
+    }
+
+    /**
+     * As {@link #create(TabletMetadataPB, List)}, with {@code firstTermLeader} chosen by the creator to lead
+     * term 1 of the new group without an election (see {@code ConsensusMetadata.preElected}); this replica
+     * leads at once if it is the one. An existing replica is left as it is: leading term 1 is only for the
+     * moment of creation.
+     */
+    public synchronized TabletReplica create(TabletMetadataPB metadata, List<PeerPB> initialPeers,
+                                             Optional<NodeId> firstTermLeader) throws IOException {
         String tabletId = metadata.getTabletId();
         TabletReplica existing = replicas.get(tabletId);
         if (existing != null) {
@@ -122,15 +133,28 @@ public final class TabletManager implements AutoCloseable {
             deleteRecursively(groupDir); // left by a create that failed half way
         }
         Membership membership = Membership.ofVoters(voters);
+        Optional<NodeId> preElected = firstTermLeader.filter(membership::isVoter);
+        if (firstTermLeader.isPresent() && preElected.isEmpty()) {
+            throw new TabletException(Code.INVALID_ARGUMENT, "tablet " + tabletId + ": first term leader "
+                    + firstTermLeader.get() + " is not among the initial voters " + voters);
+        }
         Tablet tablet;
         // Consensus metadata first (GroupDriver.open creates it), then the tablet in the store.
         GroupOptions groupOptions = groupOptions(tabletId, membership);
         Files.createDirectories(groupDir);
-        basalt.consensus.meta.ConsensusMetadataFile.create(groupOptions.metadataFile(),
-                basalt.consensus.meta.ConsensusMetadata.initial(membership));
+        basalt.consensus.meta.ConsensusMetadataFile.create(groupOptions.metadataFile(), preElected
+                .map(leader -> basalt.consensus.meta.ConsensusMetadata.preElected(membership, leader))
+                .orElseGet(() -> basalt.consensus.meta.ConsensusMetadata.initial(membership)));
         tablet = store.createTablet(metadata, clock, options.tablet());
         TabletReplica replica = startGroup(tablet, membership);
-        LOG.info("created tablet {} of table {} with voters {}", tabletId, metadata.getTableName(), voters);
+        LOG.info("created tablet {} of table {} with voters {}{}", tabletId, metadata.getTableName(), voters,
+                preElected.map(leader -> ", " + leader + " leads term 1").orElse(""));
+        if (preElected.isPresent() && preElected.get().equals(self)) {
+            // Only now, with the metadata and the tablet durable: a crash before this point leaves either
+            // nothing (the master creates it again) or a replica that never led, and a restart never leads
+            // term 1 again (it would with an empty log, after followers may have taken its entries).
+            replica.driver().leadFirstTerm();
+        }
         return replica;
     }
 

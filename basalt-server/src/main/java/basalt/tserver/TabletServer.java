@@ -92,7 +92,7 @@ public final class TabletServer implements AutoCloseable {
                         options.masterAddresses(), options.dataDir(), options.heartbeatIntervalMs()));
         heartbeater.ifPresent(Heartbeater::start);
         // A replica that becomes leader is reported at once: the master waits on it to call a table usable.
-        heartbeater.ifPresent(beats -> tablets.onLeaderReady(beats::heartbeatOnce));
+        heartbeater.ifPresent(beats -> tablets.onLeaderReady(beats::heartbeatNow));
         ServerInfoFile.write(options.dataDir(), new ServerInfo(self.value(), address, null, ProcessHandle.current().pid()));
         LOG.info("tablet server {} serving on {} with {} tablets; masters {}", self, address, tablets.all().size(),
                 heartbeater.map(Heartbeater::masters).orElse(List.of()));

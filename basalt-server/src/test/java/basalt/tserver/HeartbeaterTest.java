@@ -186,6 +186,38 @@ class HeartbeaterTest {
 
     // ---- helpers ----
 
+    @Test
+    void newsWhileAHeartbeatIsInFlightIsSentAsSoonAsItFinishes() throws Exception {
+        FakeMaster a = fake("a");
+        a.holdFirst = new java.util.concurrent.CountDownLatch(1);
+        List<TabletReportPB> current = new CopyOnWriteArrayList<>(REPORTS);
+        Heartbeater heartbeater = new Heartbeater(SELF, () -> List.copyOf(current), List.of(a.address()), dataDir, 250);
+        heartbeaters.add(heartbeater);
+
+        var first = heartbeater.heartbeatOnce();
+        awaitCondition("the first heartbeat to arrive", () -> a.received.size() == 1);
+        TabletReportPB news = REPORTS.get(0).toBuilder().setState("LEADING").build();
+        current.set(0, news);
+        heartbeater.heartbeatOnce(); // a plain round while busy: skipped, nothing owed
+        heartbeater.heartbeatNow(); // news while busy: owed as soon as the first one finishes
+        a.holdFirst.countDown();
+        first.get(10, TimeUnit.SECONDS);
+
+        awaitCondition("the news to be sent after the first heartbeat", () -> a.received.size() == 2);
+        assertThat(a.received.get(1).getTabletsList()).containsExactly(news);
+        assertThat(heartbeater.heartbeatsSkipped()).isEqualTo(2);
+    }
+
+    private static void awaitCondition(String what, java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(5); // poll pacing, bounded by the deadline
+        }
+    }
+
     private Heartbeater heartbeater(List<HostPort> masters) throws IOException {
         Heartbeater heartbeater = new Heartbeater(SELF, () -> REPORTS, masters, dataDir, 250);
         heartbeaters.add(heartbeater);
@@ -235,9 +267,19 @@ class HeartbeaterTest {
             return PeerPB.newBuilder().setUuid(uuid).setAddress(hostPortPB(address())).build();
         }
 
+        /** While closed, the first heartbeat waits here before it is answered (an in-flight heartbeat). */
+        volatile java.util.concurrent.CountDownLatch holdFirst = new java.util.concurrent.CountDownLatch(0);
+
         @Override
         public void heartbeat(HeartbeatRequestPB request, StreamObserver<HeartbeatResponsePB> response) {
             received.add(request);
+            if (received.size() == 1) {
+                try {
+                    holdFirst.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             response.onNext(answer);
             response.onCompleted();
         }

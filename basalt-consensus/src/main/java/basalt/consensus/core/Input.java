@@ -24,6 +24,16 @@ public sealed interface Input {
     /** Change the group by one server (leader only). */
     record ChangeMembership(MembershipChange change) implements Input {}
 
+    /**
+     * Lead term 1 of a brand-new group without an election. Valid only when whoever created the group
+     * persisted, in every initial voter's metadata, term 1 and a vote for this replica (a master creating
+     * a tablet does): this replica then holds every vote of term 1 already, and no other replica can win
+     * it. Given once, by the code that just created the replica, never on a restart: a replica that led
+     * term 1 and crashed must not lead it again with an empty log. Ignored unless this replica is a
+     * follower voter in term 1 that voted for itself and has an empty log.
+     */
+    record LeadFirstTerm() implements Input {}
+
     /** Hand leadership to {@code target} once it has caught up (leader only). */
     record TransferLeadership(NodeId target) implements Input {}
 

@@ -96,6 +96,7 @@ public final class RaftCore {
             case Input.LogDurable(OpId upTo) -> onLogDurable(upTo);
             case Input.ChangeMembership(MembershipChange change) -> onChangeMembership(change);
             case Input.TransferLeadership(NodeId target) -> onTransferLeadership(target);
+            case Input.LeadFirstTerm lead -> onLeadFirstTerm();
             case Input.TabletCopyInstalled(OpId lastIncluded, ConfigAt copied) ->
                     onTabletCopyInstalled(lastIncluded, copied);
         }
@@ -104,6 +105,14 @@ public final class RaftCore {
     }
 
     // ---------------------------------------------------------------- inputs
+
+    private void onLeadFirstTerm() {
+        boolean preElected = role instanceof Follower && term == 1 && votedFor.equals(Optional.of(self))
+                && log.lastIndex() == 0 && isVoter();
+        if (preElected) {
+            becomeLeader();
+        }
+    }
 
     private void onTick() {
         switch (role) {

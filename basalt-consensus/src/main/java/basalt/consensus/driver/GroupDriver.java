@@ -262,6 +262,15 @@ public final class GroupDriver implements AutoCloseable {
         return result;
     }
 
+    /**
+     * Makes a replica just created with {@link basalt.consensus.meta.ConsensusMetadata#preElected} metadata
+     * naming it lead term 1 at once, without waiting for a tick or an election. Call only right after
+     * creating the replica, never after a restart.
+     */
+    public void leadFirstTerm() {
+        executor.execute(() -> step(new Input.LeadFirstTerm()));
+    }
+
     /** Asks this replica, if it leads, to hand leadership to {@code target} once it is caught up. */
     public void transferLeadership(NodeId target) {
         executor.execute(() -> step(new Input.TransferLeadership(target)));

@@ -28,6 +28,16 @@ public record ConsensusMetadata(long currentTerm, Optional<NodeId> votedFor, Mem
         return new ConsensusMetadata(0, Optional.empty(), membership, 0);
     }
 
+    /**
+     * A brand-new replica of a group whose creator chose {@code firstLeader} to lead term 1: every initial
+     * voter starts in term 1 having voted for it, so it may lead at once (see {@code Input.LeadFirstTerm})
+     * and nobody else can win term 1. Costs nothing extra: this is the file written at creation anyway.
+     */
+    public static ConsensusMetadata preElected(Membership membership, NodeId firstLeader) {
+        Check.arg(membership.isVoter(firstLeader), "first leader %s is not a voter of %s", firstLeader, membership);
+        return new ConsensusMetadata(1, Optional.of(firstLeader), membership, 0);
+    }
+
     public ConsensusMetadata withTermAndVote(long term, Optional<NodeId> vote) {
         return new ConsensusMetadata(term, vote, committedMembership, committedConfigIndex);
     }

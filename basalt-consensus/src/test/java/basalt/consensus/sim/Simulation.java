@@ -4,7 +4,9 @@ import basalt.common.history.History;
 import basalt.common.history.KeyValueChecker;
 import basalt.common.history.Operation;
 import basalt.common.history.Result;
+import basalt.consensus.core.ConfigAt;
 import basalt.consensus.core.Entry;
+import basalt.consensus.core.HardState;
 import basalt.consensus.core.Input;
 import basalt.consensus.core.Membership;
 import basalt.consensus.core.MembershipChange;
@@ -131,8 +133,21 @@ public final class Simulation {
             coreRandoms.put(id, root.split());
             nodes.put(id, new SimNode(id, i <= voters ? bootstrap : none));
         }
+        // Half the seeds create the group as a master creates a tablet: every voter starts in term 1 having
+        // voted for n1, which leads term 1 at once without an election (Input.LeadFirstTerm).
+        NodeId firstTermLeader = NodeId.of("n1");
+        boolean preElected = voters > 0 && root.split().nextBoolean();
+        if (preElected) {
+            for (NodeId voter : voterIds) {
+                nodes.get(voter).disk.hardState = new HardState(1, Optional.of(firstTermLeader), new ConfigAt(0, bootstrap));
+            }
+        }
         for (SimNode node : nodes.values()) {
             startNode(node);
+        }
+        if (preElected) {
+            SimNode leader = nodes.get(firstTermLeader);
+            handleReady(leader, leader.core.step(new Input.LeadFirstTerm()));
         }
         for (int i = 0; i < CLIENTS; i++) {
             clients.add(new Client(i));

@@ -146,7 +146,9 @@ public final class TabletServerServiceImpl extends TabletServerServiceGrpc.Table
                             known.getAddress().getHost(), known.getAddress().getPort()));
                 }
             }
-            tablets.create(request.getTablet(), request.getPeersList());
+            tablets.create(request.getTablet(), request.getPeersList(), request.getFirstTermLeader().isEmpty()
+                    ? java.util.Optional.empty()
+                    : java.util.Optional.of(basalt.consensus.core.NodeId.of(request.getFirstTermLeader())));
             return CreateTabletResponsePB.getDefaultInstance();
         }, error -> CreateTabletResponsePB.newBuilder().setError(error).build()));
     }
