@@ -88,15 +88,16 @@ final class MasterServiceImpl extends MasterServiceGrpc.MasterServiceImplBase {
         boolean leading = status.role().equals("leader") && status.servesWrites();
         // Every master records who is alive and what it hosts (soft state, never acted on by a follower),
         // so a newly elected leader can place replicas and route at once instead of waiting a heartbeat.
-        tabletServers.heartbeat(request.getServer(), request.getTabletsList(), System.nanoTime());
-        if (leading) {
+        boolean needsFullReport = tabletServers.heartbeat(request, System.nanoTime())
+                == TabletServerRegistry.Outcome.NEEDS_FULL_REPORT;
+        if (leading && !needsFullReport) {
             catalog.onHeartbeat(request.getTabletsList());
         }
         if (leading && catalog.leaderRefusal().isEmpty()) {
             catalog.noteHeartbeat(request.getServer().getUuid());
         }
         HeartbeatResponsePB.Builder answer = HeartbeatResponsePB.newBuilder().setLeader(leading)
-                .setLeaderTerm(status.term());
+                .setLeaderTerm(status.term()).setNeedsFullReport(needsFullReport);
         status.leaderHint().ifPresent(leader -> {
             answer.setLeaderUuid(leader.value());
             addressOf(leader).ifPresent(address -> answer.setLeaderAddress(Errors.toProto(address)));

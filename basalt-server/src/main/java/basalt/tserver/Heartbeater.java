@@ -59,6 +59,12 @@ import org.slf4j.LoggerFactory;
  * term is at least the highest term seen (Raft: one leader per term, so a higher term wins). When the known
  * leader itself answers that it no longer leads, in its term or later, the leader is forgotten.
  *
+ * <p><b>Reports.</b> Each master gets a full report of the hosted replicas first, then only the reports that
+ * changed since the one it acknowledged (and the tablets gone), so a server with tens of thousands of
+ * replicas costs the masters almost nothing per heartbeat. A master that does not hold the acknowledged
+ * report (it restarted, or took in a heartbeat whose answer was lost) says so and gets a full report at
+ * once; every {@value #FULL_REPORT_EVERY}th heartbeat is full anyway.
+ *
  * <p><b>Bounds.</b> At most one heartbeat is in flight per master (a slow master gets skipped rounds, not a
  * queue), each with a {@link #RPC_DEADLINE} deadline. Failures are logged at debug and counted.
  *
@@ -68,6 +74,8 @@ public final class Heartbeater implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Heartbeater.class);
     public static final Duration RPC_DEADLINE = Duration.ofSeconds(1);
     public static final String MASTERS_FILE = "masters";
+    /** A full report after this many incremental ones to a master, though nothing asked for it. */
+    static final int FULL_REPORT_EVERY = 240;
 
     /** The master that leads, as last learned, in the term it leads. */
     public record LeaderMaster(String uuid, HostPort address, long term) {}
@@ -155,16 +163,20 @@ public final class Heartbeater implements AutoCloseable {
             }
             targets = List.copyOf(masters.values());
         }
-        HeartbeatRequestPB request = newRequest();
+        Map<String, TabletReportPB> current = currentReports();
         List<CompletableFuture<Void>> sent = new ArrayList<>();
         for (MasterLink link : targets) {
-            sent.add(link.send(request, resendIfBusy));
+            sent.add(link.send(current, resendIfBusy));
         }
         return CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new));
     }
 
-    private HeartbeatRequestPB newRequest() {
-        return HeartbeatRequestPB.newBuilder().setServer(self).addAllTablets(reports.get()).build();
+    private Map<String, TabletReportPB> currentReports() {
+        Map<String, TabletReportPB> current = new LinkedHashMap<>();
+        for (TabletReportPB report : reports.get()) {
+            current.put(report.getTablet().getTabletId(), report);
+        }
+        return current;
     }
 
     /** The current master set, in the order learned. */
@@ -304,6 +316,12 @@ public final class Heartbeater implements AutoCloseable {
         private final AtomicBoolean inFlight = new AtomicBoolean();
         // Set when news arrived while a heartbeat was in flight: send a fresh one when it finishes.
         private final AtomicBoolean resendWanted = new AtomicBoolean();
+        // What this master acknowledged holding, and that report's number; 0 = nothing: send a full
+        // report. Touched only by the one heartbeat in flight (inFlight hands it over).
+        private Map<String, TabletReportPB> acknowledged = Map.of();
+        private long acknowledgedSequence;
+        private long nextSequence = 1;
+        private int incrementalSinceFull;
 
         MasterLink(HostPort address) {
             this.address = address;
@@ -311,7 +329,7 @@ public final class Heartbeater implements AutoCloseable {
             this.stub = MasterServiceGrpc.newStub(channel);
         }
 
-        CompletableFuture<Void> send(HeartbeatRequestPB request, boolean resendIfBusy) {
+        CompletableFuture<Void> send(Map<String, TabletReportPB> current, boolean resendIfBusy) {
             if (!inFlight.compareAndSet(false, true)) {
                 if (resendIfBusy) {
                     resendWanted.set(true);
@@ -319,6 +337,7 @@ public final class Heartbeater implements AutoCloseable {
                 heartbeatsSkipped.incrementAndGet();
                 return CompletableFuture.completedFuture(null);
             }
+            HeartbeatRequestPB request = report(current);
             // gRPC backs off reconnecting for up to minutes; a master that restarts must hear from us
             // within a round, and our rounds are the back-off we want.
             if (channel.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
@@ -330,6 +349,13 @@ public final class Heartbeater implements AutoCloseable {
                         @Override
                         public void onNext(HeartbeatResponsePB response) {
                             heartbeatsSucceeded.incrementAndGet();
+                            if (response.getNeedsFullReport()) {
+                                acknowledgedSequence = 0;
+                                resendWanted.set(true);
+                            } else {
+                                acknowledged = current;
+                                acknowledgedSequence = request.getReportSequence();
+                            }
                             try {
                                 onHeartbeatResponse(address, response);
                             } catch (RuntimeException e) {
@@ -360,11 +386,38 @@ public final class Heartbeater implements AutoCloseable {
                                         return;
                                     }
                                 }
-                                send(newRequest(), false);
+                                send(currentReports(), false);
                             }
                         }
                     });
             return done;
+        }
+
+        /**
+         * A full report when this master holds none of ours (first contact, it asked, or now and then as a
+         * safety net), else the reports that differ from the acknowledged ones and the tablets gone since.
+         * A failed heartbeat leaves the acknowledged state alone: the next diff covers what it carried, and a
+         * master that took it in anyway answers that it needs a full report.
+         */
+        private HeartbeatRequestPB report(Map<String, TabletReportPB> current) {
+            HeartbeatRequestPB.Builder request = HeartbeatRequestPB.newBuilder().setServer(self)
+                    .setReportSequence(nextSequence++);
+            if (acknowledgedSequence == 0 || ++incrementalSinceFull >= FULL_REPORT_EVERY) {
+                incrementalSinceFull = 0;
+                return request.setFullReport(true).addAllTablets(current.values()).build();
+            }
+            request.setBaseSequence(acknowledgedSequence);
+            for (TabletReportPB report : current.values()) {
+                if (!report.equals(acknowledged.get(report.getTablet().getTabletId()))) {
+                    request.addTablets(report);
+                }
+            }
+            for (String tabletId : acknowledged.keySet()) {
+                if (!current.containsKey(tabletId)) {
+                    request.addRemovedTabletIds(tabletId);
+                }
+            }
+            return request.build();
         }
 
         void close() {

@@ -208,6 +208,55 @@ class HeartbeaterTest {
         assertThat(heartbeater.heartbeatsSkipped()).isEqualTo(2);
     }
 
+    @Test
+    void afterAFullReportAMasterGetsOnlyWhatChangedAndWhatWasRemoved() throws Exception {
+        FakeMaster a = fake("a");
+        TabletReportPB t1 = report("t1", "RUNNING");
+        TabletReportPB t2 = report("t2", "RUNNING");
+        List<TabletReportPB> current = new CopyOnWriteArrayList<>(List.of(t1, t2));
+        Heartbeater heartbeater = new Heartbeater(SELF, () -> List.copyOf(current), List.of(a.address()), dataDir, 250);
+        heartbeaters.add(heartbeater);
+
+        round(heartbeater);
+        round(heartbeater);
+        TabletReportPB t1Leading = report("t1", "LEADING");
+        TabletReportPB t3 = report("t3", "RUNNING");
+        current.clear();
+        current.addAll(List.of(t1Leading, t3));
+        round(heartbeater);
+
+        HeartbeatRequestPB full = a.received.get(0);
+        HeartbeatRequestPB nothingNew = a.received.get(1);
+        HeartbeatRequestPB changes = a.received.get(2);
+        assertThat(full.getFullReport()).isTrue();
+        assertThat(full.getTabletsList()).containsExactly(t1, t2);
+        assertThat(nothingNew.getFullReport()).isFalse();
+        assertThat(nothingNew.getTabletsList()).isEmpty();
+        assertThat(nothingNew.getBaseSequence()).isEqualTo(full.getReportSequence());
+        assertThat(changes.getTabletsList()).containsExactly(t1Leading, t3);
+        assertThat(changes.getRemovedTabletIdsList()).containsExactly("t2");
+        assertThat(changes.getBaseSequence()).isEqualTo(nothingNew.getReportSequence());
+    }
+
+    @Test
+    void aMasterThatLostOurReportsGetsAFullReportAtOnce() throws Exception {
+        FakeMaster a = fake("a");
+        Heartbeater heartbeater = heartbeater(List.of(a.address()));
+        round(heartbeater);
+        a.answer = HeartbeatResponsePB.newBuilder().setNeedsFullReport(true).build();
+        round(heartbeater); // an incremental report, refused: the master restarted
+        a.answer = HeartbeatResponsePB.getDefaultInstance();
+
+        awaitCondition("a full report right after the refusal", () -> a.received.size() == 3);
+        assertThat(a.received.get(1).getFullReport()).isFalse();
+        assertThat(a.received.get(2).getFullReport()).isTrue();
+        assertThat(a.received.get(2).getTabletsList()).isEqualTo(REPORTS);
+    }
+
+    private static TabletReportPB report(String tabletId, String state) {
+        return TabletReportPB.newBuilder().setTablet(TabletMetadataPB.newBuilder().setTabletId(tabletId)).setState(state).build();
+    }
+
     private static void awaitCondition(String what, java.util.function.BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!condition.getAsBoolean()) {
