@@ -5,6 +5,9 @@ import basalt.consensus.core.NodeId;
 import basalt.consensus.driver.GroupDriver;
 import basalt.consensus.driver.ProposalRefusedException;
 import basalt.master.catalog.CatalogStateMachine;
+import basalt.proto.AlterSchemaRequestPB;
+import basalt.proto.AlterTableRequestPB;
+import basalt.proto.AlterTableResponsePB;
 import basalt.proto.CatalogOpPB;
 import basalt.proto.Code;
 import basalt.proto.CreateTableRequestPB;
@@ -29,6 +32,7 @@ import basalt.server.rpc.Errors;
 import basalt.server.rpc.PeerDirectory;
 import basalt.tablet.PartitionSchema;
 import basalt.tablet.Schema;
+import basalt.tablet.SchemaEvolution;
 import basalt.tablet.TabletException;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -191,12 +195,14 @@ public final class CatalogManager implements AutoCloseable {
                                 + live.size() + " are live")).build();
             }
             String tableId = newId();
+            // Column ids 1..n by position (Schema.fromPB) at schema version 0: the table's initial schema.
+            Schema schema = Schema.fromPB(request.getSchema().toBuilder().setVersion(0).build());
             TableRecordPB table = TableRecordPB.newBuilder().setTableId(tableId).setName(request.getName())
-                    .setSchema(request.getSchema()).setPartitionSchema(request.getPartitionSchema())
-                    .setNumReplicas(replicas).setState(TableState.TABLE_CREATING).setVersion(1).build();
+                    .setSchema(schema.toPB()).setPartitionSchema(request.getPartitionSchema())
+                    .setNumReplicas(replicas).setState(TableState.TABLE_CREATING).setVersion(1)
+                    .setNextColumnId(schema.maxColumnId() + 1).setInitialSchema(schema.toPB()).build();
             CatalogOpPB.Builder op = CatalogOpPB.newBuilder().addUpsertTables(table);
             Map<String, Integer> load = new TreeMap<String, Integer>(catalog.<Map<String, Integer>>read(state -> state.replicasPerServer()));
-            Schema schema = Schema.fromPB(request.getSchema());
             for (PartitionPB partition : PartitionSchema.fromPB(request.getPartitionSchema(), schema).partitions()) {
                 List<String> placed = place(live, load, replicas);
                 op.addUpsertTablets(TabletRecordPB.newBuilder().setTabletId(newId()).setTableId(tableId)
@@ -254,6 +260,91 @@ public final class CatalogManager implements AutoCloseable {
         }
     }
 
+    /**
+     * Commits the table record that {@link AlterTablePlan} makes of the request (new schema version), then
+     * lets the alter task replicate it into every tablet. A refusal that depends on the catalog (a name or
+     * column that exists or not) is committed as the request's outcome, so a retry gets the same answer.
+     */
+    AlterTableResponsePB alterTable(AlterTableRequestPB request) {
+        Optional<ErrorPB> refusal = leaderRefusal();
+        if (refusal.isPresent()) {
+            return AlterTableResponsePB.newBuilder().setError(refusal.get()).build();
+        }
+        synchronized (ddlLock) {
+            Optional<RequestOutcomePB> first = request.hasRequestId()
+                    ? catalog.read(state -> state.outcome(request.getRequestId())) : Optional.empty();
+            if (first.isPresent()) {
+                return alterResponse(first.get());
+            }
+            Optional<TableRecordPB> table = lookup(request.getTable());
+            if (table.isEmpty() || table.get().getState() == TableState.TABLE_DELETING) {
+                return AlterTableResponsePB.newBuilder().setError(Errors.of(Code.NOT_FOUND,
+                        "no table " + describe(request.getTable()))).build();
+            }
+            TableRecordPB altered;
+            try {
+                altered = AlterTablePlan.apply(table.get(), request.getStepsList(), name -> catalog.read(
+                        state -> state.tableByName(name)).isPresent());
+            } catch (TabletException e) {
+                ErrorPB error = Errors.of(e.code(), e.getMessage());
+                recordOutcome(request.hasRequestId() ? RequestOutcomePB.newBuilder()
+                        .setRequestId(request.getRequestId()).setError(error).build() : null);
+                return AlterTableResponsePB.newBuilder().setError(error).build();
+            }
+            RequestOutcomePB.Builder outcome = RequestOutcomePB.newBuilder().setTableId(altered.getTableId())
+                    .setSchemaVersion(altered.getSchema().getVersion());
+            CatalogOpPB.Builder op = CatalogOpPB.newBuilder().addUpsertTables(altered);
+            if (request.hasRequestId()) {
+                op.addOutcomes(outcome.setRequestId(request.getRequestId()));
+            }
+            Optional<ErrorPB> failed = proposeAndWait(op.build());
+            if (failed.isPresent()) {
+                return AlterTableResponsePB.newBuilder().setError(failed.get()).build();
+            }
+            LOG.info("altered table {} ({}) to schema version {}", altered.getName(), altered.getTableId(),
+                    altered.getSchema().getVersion());
+            // With a request id: ours, or an earlier proposal of it that committed first (ours then did nothing).
+            return alterResponse(request.hasRequestId()
+                    ? catalog.read(state -> state.outcome(request.getRequestId())).orElse(outcome.build())
+                    : outcome.build());
+        }
+    }
+
+    private AlterTableResponsePB alterResponse(RequestOutcomePB outcome) {
+        if (outcome.hasError()) {
+            return AlterTableResponsePB.newBuilder().setError(outcome.getError()).build();
+        }
+        taskRoundSoon.run();
+        return AlterTableResponsePB.newBuilder().setTableId(outcome.getTableId())
+                .setSchemaVersion(outcome.getSchemaVersion()).build();
+    }
+
+    /** Done once the ready leader of every tablet of the table reports the table's schema version. */
+    boolean isAlterDone(TableRecordPB table) {
+        int version = table.getSchema().getVersion();
+        for (TabletRecordPB tablet : tabletsOf(table.getTableId())) {
+            Optional<TabletReportPB> leader = readyLeaderReport(tablet);
+            if (leader.isEmpty() || leader.get().getTablet().getSchema().getVersion() < version) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The report of the tablet's replica that leads it and is ready, at the highest term reported. */
+    private Optional<TabletReportPB> readyLeaderReport(TabletRecordPB tablet) {
+        Optional<TabletReportPB> best = Optional.empty();
+        for (String replica : tablet.getReplicasList()) {
+            Optional<TabletReportPB> report = report(replica, tablet.getTabletId());
+            if (report.isPresent() && report.get().getConsensus().getRole().equals("leader")
+                    && report.get().getConsensus().getLeaderReady() && (best.isEmpty()
+                    || report.get().getConsensus().getTerm() > best.get().getConsensus().getTerm())) {
+                best = report;
+            }
+        }
+        return best;
+    }
+
     private void recordOutcome(RequestOutcomePB outcome) {
         if (outcome != null) {
             proposeAndWait(CatalogOpPB.newBuilder().addOutcomes(outcome).build());
@@ -267,6 +358,10 @@ public final class CatalogManager implements AutoCloseable {
         if (request.getNumReplicas() < 0 || request.getNumReplicas() % 2 == 0 && request.getNumReplicas() != 0) {
             return Optional.of(Errors.of(Code.INVALID_ARGUMENT, "num_replicas must be odd and positive, not "
                     + request.getNumReplicas()));
+        }
+        if (request.getSchema().getColumnsList().stream().anyMatch(column -> column.getId() != 0)) {
+            return Optional.of(Errors.of(Code.INVALID_ARGUMENT, "table '" + request.getName()
+                    + "': column ids are assigned by the master; leave them 0"));
         }
         try {
             Schema schema = Schema.fromPB(request.getSchema());
@@ -386,9 +481,13 @@ public final class CatalogManager implements AutoCloseable {
                     if (driveCreation(table)) {
                         led.add(table);
                     }
+                    driveAlter(table);
                 }
                 case TABLE_DELETING -> driveDeletion(table);
-                case TABLE_RUNNING -> tabletsOf(table.getTableId()).forEach(tablet -> driveReplacement(table, tablet));
+                case TABLE_RUNNING -> {
+                    tabletsOf(table.getTableId()).forEach(tablet -> driveReplacement(table, tablet));
+                    driveAlter(table);
+                }
                 default -> { }
             }
         }
@@ -472,15 +571,52 @@ public final class CatalogManager implements AutoCloseable {
         }
     }
 
+    /**
+     * Sends the table's schema to the leader of every tablet whose leader reports an older version; the
+     * leader replicates it through the tablet's log. Derived from the catalog and reports alone, so a new
+     * master leader resumes it, and repeating it is harmless (a tablet at the version answers at once).
+     */
+    private void driveAlter(TableRecordPB table) {
+        int version = table.getSchema().getVersion();
+        if (version == 0) {
+            return;
+        }
+        for (TabletRecordPB tablet : tabletsOf(table.getTableId())) {
+            Optional<TabletReportPB> leader = readyLeaderReport(tablet);
+            if (leader.isEmpty() || leader.get().getTablet().getSchema().getVersion() >= version) {
+                continue;
+            }
+            Optional<PeerPB> server = server(leader.get().getConsensus().getSelf());
+            if (server.isEmpty() || !due(tablet.getTabletId() + "/alter/" + version + "/" + server.get().getUuid())) {
+                continue;
+            }
+            stub(server.get()).alterSchema(AlterSchemaRequestPB.newBuilder().setTabletId(tablet.getTabletId())
+                    .setSchema(table.getSchema()).setTableName(table.getName()).setMasterTerm(leaderTerm).build(),
+                    new LoggingObserver<>("alter tablet " + tablet.getTabletId() + " to schema version " + version));
+        }
+    }
+
+    /**
+     * The metadata a new replica of the tablet starts with: the table's initial schema (version 0), so
+     * that replaying the tablet's log from its first entry, schema changes included, takes it through the
+     * same schemas as every other replica; a tablet copy brings the current metadata instead.
+     */
+    private static TabletMetadataPB initialMetadata(TableRecordPB table, TabletRecordPB tablet) {
+        Schema current = Schema.fromPB(table.getSchema());
+        Schema initial = table.hasInitialSchema() ? Schema.fromPB(table.getInitialSchema()) : current;
+        return TabletMetadataPB.newBuilder().setTabletId(tablet.getTabletId()).setTableId(table.getTableId())
+                .setTableName(table.getName()).setSchema(initial.toPB())
+                .setPartitionSchema(SchemaEvolution.renameColumns(table.getPartitionSchema(), current, initial))
+                .setPartition(tablet.getPartition()).build();
+    }
+
     /** Creates an empty replica that joins the tablet's group when the leader adds it. */
     private void sendCreateEmpty(TableRecordPB table, TabletRecordPB tablet, String serverUuid) {
         Optional<PeerPB> server = server(serverUuid);
         if (server.isEmpty() || !due(tablet.getTabletId() + "/" + serverUuid)) {
             return;
         }
-        TabletMetadataPB metadata = TabletMetadataPB.newBuilder().setTabletId(tablet.getTabletId())
-                .setTableId(table.getTableId()).setTableName(table.getName()).setSchema(table.getSchema())
-                .setPartitionSchema(table.getPartitionSchema()).setPartition(tablet.getPartition()).build();
+        TabletMetadataPB metadata = initialMetadata(table, tablet);
         List<PeerPB> members = new ArrayList<>();
         for (String uuid : tablet.getReplicasList()) {
             server(uuid).ifPresent(members::add);
@@ -583,12 +719,10 @@ public final class CatalogManager implements AutoCloseable {
             }
             peers.add(peer.get());
         }
-        TabletMetadataPB metadata = TabletMetadataPB.newBuilder().setTabletId(tablet.getTabletId())
-                .setTableId(table.getTableId()).setTableName(table.getName()).setSchema(table.getSchema())
-                .setPartitionSchema(table.getPartitionSchema()).setPartition(tablet.getPartition()).build();
+        TabletMetadataPB metadata = initialMetadata(table, tablet);
         // The first replica of the committed record leads term 1 without an election; every CreateTablet of
-        // this tablet, from any master term, names the same one because the record does not change while
-        // the table is CREATING.
+        // this tablet, from any master term, names the same one because the tablet record does not change
+        // while the table is CREATING (an alter changes only the table record).
         CreateTabletRequestPB request = CreateTabletRequestPB.newBuilder().setTablet(metadata).addAllPeers(peers)
                 .setMasterTerm(leaderTerm).setFirstTermLeader(tablet.getReplicas(0)).build();
         stub(server.get()).createTablet(request, new LoggingObserver<>("create tablet " + tablet.getTabletId()

@@ -4,6 +4,8 @@ import basalt.common.net.HostPort;
 import basalt.consensus.core.Membership;
 import basalt.consensus.core.NodeId;
 import basalt.consensus.driver.GroupDriver;
+import basalt.proto.AlterTableRequestPB;
+import basalt.proto.AlterTableResponsePB;
 import basalt.proto.Code;
 import basalt.proto.CreateTableRequestPB;
 import basalt.proto.CreateTableResponsePB;
@@ -16,6 +18,8 @@ import basalt.proto.GetTableSchemaRequestPB;
 import basalt.proto.GetTableSchemaResponsePB;
 import basalt.proto.HeartbeatRequestPB;
 import basalt.proto.HeartbeatResponsePB;
+import basalt.proto.IsAlterTableDoneRequestPB;
+import basalt.proto.IsAlterTableDoneResponsePB;
 import basalt.proto.IsCreateTableDoneRequestPB;
 import basalt.proto.IsCreateTableDoneResponsePB;
 import basalt.proto.ListMastersRequestPB;
@@ -217,6 +221,25 @@ final class MasterServiceImpl extends MasterServiceGrpc.MasterServiceImplBase {
         Optional<TableRecordPB> table = catalog.lookup(request.getTable());
         reply(response, table.map(t -> IsCreateTableDoneResponsePB.newBuilder().setDone(catalog.isCreateDone(t)).build())
                 .orElseGet(() -> IsCreateTableDoneResponsePB.newBuilder().setError(Errors.of(Code.NOT_FOUND,
+                        "no table " + CatalogManager.describe(request.getTable()))).build()));
+    }
+
+    @Override
+    public void alterTable(AlterTableRequestPB request, StreamObserver<AlterTableResponsePB> response) {
+        reply(response, catalog.alterTable(request));
+    }
+
+    @Override
+    public void isAlterTableDone(IsAlterTableDoneRequestPB request, StreamObserver<IsAlterTableDoneResponsePB> response) {
+        Optional<ErrorPB> refusal = catalog.leaderRefusal();
+        if (refusal.isPresent()) {
+            reply(response, IsAlterTableDoneResponsePB.newBuilder().setError(refusal.get()).build());
+            return;
+        }
+        Optional<TableRecordPB> table = catalog.lookup(request.getTable());
+        reply(response, table.map(t -> IsAlterTableDoneResponsePB.newBuilder().setDone(catalog.isAlterDone(t))
+                        .setSchemaVersion(t.getSchema().getVersion()).build())
+                .orElseGet(() -> IsAlterTableDoneResponsePB.newBuilder().setError(Errors.of(Code.NOT_FOUND,
                         "no table " + CatalogManager.describe(request.getTable()))).build()));
     }
 

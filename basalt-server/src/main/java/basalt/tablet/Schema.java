@@ -4,6 +4,7 @@ import basalt.proto.ColumnSchemaPB;
 import basalt.proto.DataType;
 import basalt.proto.SchemaPB;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,24 +12,38 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * A table's columns. The primary key is the key columns, which come first, in key order, and are never
+ * A table's columns at one schema version. The primary key is the key columns, which come first, in key order, and are never
  * NULL. Immutable; built only through {@link #fromPB} or {@link #parse}, which validate it and refuse a bad
  * schema with an INVALID_ARGUMENT {@link TabletException} naming the offending column.
  *
  * <p>Text spec ({@link #parse}): comma-separated {@code name TYPE [KEY] [NULL | NOT NULL]}, for example
  * {@code "id INT64 KEY, name STRING, v DOUBLE NOT NULL"}. Non-key columns are nullable unless they say
  * {@code NOT NULL}; key columns are never nullable (saying {@code NULL} on one is an error).
+ *
+ * <p>Column ids: every column has a positive id, unique in the schema; stored rows are keyed by it
+ * ({@link RowCodec}). A schema whose ids are all 0 (one a client wrote, before the master assigned ids)
+ * gets ids 1..n by position, which is what the master assigns at create; any other mix is refused.
  */
 public final class Schema {
+    /** Ids index a dense array, so they are bounded; a table may add this many columns in its life. */
+    public static final int MAX_COLUMN_ID = 1 << 20;
+
     private final List<ColumnSchema> columns;
     private final int keyColumnCount;
     private final Map<String, Integer> indexByName;
+    /** Column index by column id (-1: none); dense, as ids are small, so decoding a row does no boxing. */
+    private final int[] indexById;
     private final int version;
 
     private Schema(List<ColumnSchema> columns, int keyColumnCount, Map<String, Integer> indexByName, int version) {
         this.columns = columns;
         this.keyColumnCount = keyColumnCount;
         this.indexByName = indexByName;
+        this.indexById = new int[columns.stream().mapToInt(ColumnSchema::id).max().orElse(0) + 1];
+        Arrays.fill(indexById, -1);
+        for (int i = 0; i < columns.size(); i++) {
+            indexById[columns.get(i).id()] = i;
+        }
         this.version = version;
     }
 
@@ -36,8 +51,13 @@ public final class Schema {
         if (pb.getColumnsCount() == 0) {
             throw TabletException.invalid("schema has no columns");
         }
+        if (pb.getVersion() < 0) {
+            throw TabletException.invalid("schema version %d is negative", pb.getVersion());
+        }
+        boolean positionalIds = pb.getColumnsList().stream().allMatch(column -> column.getId() == 0);
         List<ColumnSchema> columns = new ArrayList<>();
         Map<String, Integer> indexByName = new LinkedHashMap<>();
+        Map<Integer, Integer> indexById = new LinkedHashMap<>();
         int keyColumnCount = 0;
         String firstNonKey = null;
         for (int i = 0; i < pb.getColumnsCount(); i++) {
@@ -65,8 +85,18 @@ public final class Schema {
             } else if (firstNonKey == null) {
                 firstNonKey = name;
             }
+            int id = positionalIds ? i + 1 : column.getId();
+            if (id <= 0 || id > MAX_COLUMN_ID) {
+                throw TabletException.invalid("column '%s' has id %d; ids are 1..%d (or all 0 to number "
+                        + "them by position)", name, id, MAX_COLUMN_ID);
+            }
+            if (indexById.containsKey(id)) {
+                throw TabletException.invalid("columns '%s' and '%s' share the id %d",
+                        columns.get(indexById.get(id)).name(), name, id);
+            }
             indexByName.put(name, i);
-            columns.add(new ColumnSchema(name, column.getType(), column.getNullable(), column.getKey()));
+            indexById.put(id, i);
+            columns.add(new ColumnSchema(id, name, column.getType(), column.getNullable(), column.getKey()));
         }
         if (keyColumnCount == 0) {
             throw TabletException.invalid("schema has no key column");
@@ -137,6 +167,16 @@ public final class Schema {
     public int indexOf(String name) {
         Integer index = indexByName.get(name);
         return index == null ? -1 : index;
+    }
+
+    /** The index of the column with this id, or -1 when this schema has none (a dropped or unknown id). */
+    public int indexOfId(int id) {
+        return id > 0 && id < indexById.length ? indexById[id] : -1;
+    }
+
+    /** The largest column id in this schema. */
+    public int maxColumnId() {
+        return indexById.length - 1;
     }
 
     public List<DataType> keyTypes() {

@@ -6,6 +6,7 @@ import basalt.consensus.core.Entry;
 import basalt.consensus.core.EntryType;
 import basalt.consensus.core.OpId;
 import basalt.consensus.driver.StateMachine;
+import basalt.proto.AlterSchemaResponsePB;
 import basalt.proto.ChecksumRequestPB;
 import basalt.proto.ChecksumResponsePB;
 import basalt.proto.Code;
@@ -15,6 +16,8 @@ import basalt.proto.ReadMode;
 import basalt.proto.ReplicatedWritePB;
 import basalt.proto.RowErrorPB;
 import basalt.proto.RowOperationPB;
+import basalt.proto.SchemaChangePB;
+import basalt.proto.SchemaPB;
 import basalt.proto.ScanRequestPB;
 import basalt.proto.ScanResponsePB;
 import basalt.proto.TabletMetadataPB;
@@ -72,6 +75,13 @@ import org.rocksdb.WriteBatch;
  * and {@code column} is the position in the projection (0, 1, …), not the schema index; NULL is an unset
  * ValuePB. {@code limit} bounds one request; a client that resumes passes the remaining count.
  *
+ * <p><b>Schema changes.</b> A schema change is an entry of the tablet's own log ({@link
+ * #prepareSchemaChange}), so every replica switches schema at the same log position; its apply persists
+ * the new metadata in the same batch as the applied index. Rows are stored by column id ({@link RowCodec}),
+ * so rows written before read correctly after. A write carries the schema version it was validated under
+ * and is applied only under that version: one that a schema change overtook in the log fails whole with
+ * SCHEMA_MISMATCH on every replica.
+ *
  * <p>Threads: {@link #apply}, {@link #install} and {@link #snapshot} come from the group's thread,
  * {@link #prepareWrite} from the leader's write path (one at a time), scans and checksums from any thread.
  */
@@ -87,7 +97,7 @@ public final class Tablet implements StateMachine {
     private final HybridClock clock;
     private final TabletOptions options;
 
-    /** Replaced only by {@link #install} (a tablet copy may carry newer metadata). */
+    /** Replaced by a schema change entry's apply and by {@link #install} (a copy may carry newer metadata). */
     private volatile Definition definition;
     /** Changed by apply and install (group thread). */
     private volatile OpId lastApplied;
@@ -197,7 +207,8 @@ public final class Tablet implements StateMachine {
      * it, or call {@link #abortPrepared} if the proposal is refused, so the safe time can move on.
      */
     public PreparedWrite prepareWrite(WriteRequestPB request) {
-        WriteValidator.Result validated = definition.validator().validate(tabletId, request);
+        Definition current = definition;
+        WriteValidator.Result validated = current.validator().validate(tabletId, request);
         if (validated.operations().isEmpty()) {
             return new PreparedWrite(ByteString.EMPTY, 0, validated.errors());
         }
@@ -208,7 +219,7 @@ public final class Tablet implements StateMachine {
             inFlightTimestamps.add(timestamp);
         }
         ReplicatedWritePB.Builder payload = ReplicatedWritePB.newBuilder().setTimestamp(timestamp)
-                .addAllOperations(validated.operations()).addAllRowIndexes(validated.rowIndexes())
+                .setSchemaVersion(current.schema().version()).addAllOperations(validated.operations()).addAllRowIndexes(validated.rowIndexes())
                 .addAllValidationErrors(validated.errors());
         if (request.hasRequestId()) {
             payload.setRequestId(request.getRequestId());
@@ -221,6 +232,27 @@ public final class Tablet implements StateMachine {
             }
         }
         return new PreparedWrite(bytes, timestamp, validated.errors());
+    }
+
+    /**
+     * Leader side: the payload of an entry that switches every replica to {@code schema} (and table name) at
+     * its log position, or empty when this tablet already runs that version or a newer one (the master
+     * repeats AlterSchema until the tablet reports the version, so a repeat must change nothing). Throws an
+     * INVALID_ARGUMENT {@link TabletException} when the schema cannot follow the current one
+     * ({@link SchemaEvolution}). A change of a version already in the log is harmless: apply skips it.
+     */
+    public ByteString prepareSchemaChange(SchemaPB schema, String tableName) {
+        Schema current = schema();
+        Schema next = Schema.fromPB(schema);
+        if (next.version() <= current.version()) {
+            return ByteString.EMPTY;
+        }
+        SchemaEvolution.checkCompatible(current, next);
+        if (tableName.isBlank()) {
+            throw TabletException.invalid("a schema change needs the table's name");
+        }
+        return ReplicatedWritePB.newBuilder().setSchemaChange(SchemaChangePB.newBuilder().setSchema(next.toPB())
+                .setTableName(tableName)).build().toByteString();
     }
 
     /** Forgets a prepared write whose entry will never be applied (proposal refused, leadership lost). */
@@ -251,15 +283,23 @@ public final class Tablet implements StateMachine {
         }
         Check.state(entry.index() == lastApplied.index() + 1, "tablet %s: entry %s after applied %s leaves a gap",
                 tabletId, entry.opId(), lastApplied);
-        WriteResponsePB response = null;
+        Object response = null;
         ReplicatedWritePB write = null;
+        Definition changed = null;
         long newestTimestamp = newestAppliedTimestamp();
         try (WriteBatch batch = new WriteBatch()) {
             if (entry.type() == EntryType.NORMAL) {
                 Prepared prepared = takePrepared(entry);
-                write = prepared != null ? prepared.write() : parseWrite(entry);
-                response = applyRows(write, prepared != null ? prepared.decodedRows() : null, batch);
-                newestTimestamp = Math.max(newestTimestamp, write.getTimestamp());
+                ReplicatedWritePB parsed = prepared != null ? prepared.write() : parseWrite(entry);
+                if (parsed.hasSchemaChange()) {
+                    changed = applySchemaChange(parsed.getSchemaChange(), batch);
+                    response = AlterSchemaResponsePB.newBuilder()
+                            .setSchemaVersion((changed != null ? changed : definition).schema().version()).build();
+                } else {
+                    write = parsed;
+                    response = applyRows(write, prepared != null ? prepared.decodedRows() : null, batch);
+                    newestTimestamp = Math.max(newestTimestamp, write.getTimestamp());
+                }
             }
             batch.put(appliedKey, appliedState(entry.opId(), newestTimestamp));
             store.write(batch);
@@ -268,6 +308,9 @@ public final class Tablet implements StateMachine {
         }
         if (write != null) {
             largestKey = pendingLargestKey;
+        }
+        if (changed != null) {
+            definition = changed;
         }
         lastApplied = entry.opId();
         if (write != null) {
@@ -278,6 +321,28 @@ public final class Tablet implements StateMachine {
             }
         }
         return response;
+    }
+
+    /**
+     * Puts the tablet's metadata with the new schema into the batch (so it is durable exactly with the
+     * applied index of this entry: a restart replays the entry or already has both), and returns the new
+     * definition, to take effect once the batch is written; null when the tablet already runs this
+     * version or a newer one (the master may have sent a change twice). The leader checked compatibility
+     * before replicating, and every replica is at the same schema here, so the check holds here too.
+     */
+    private Definition applySchemaChange(SchemaChangePB change, WriteBatch batch) throws RocksDBException {
+        Definition current = definition;
+        Schema next = Schema.fromPB(change.getSchema());
+        if (next.version() <= current.schema().version()) {
+            return null;
+        }
+        TabletMetadataPB metadata = current.metadata().toBuilder().setSchema(next.toPB())
+                .setTableName(change.getTableName())
+                .setPartitionSchema(SchemaEvolution.renameColumns(current.metadata().getPartitionSchema(),
+                        current.schema(), next))
+                .build();
+        batch.put(TabletStore.metadataKey(TabletStore.prefix(tabletId)), metadata.toByteArray());
+        return define(metadata);
     }
 
     private Prepared takePrepared(Entry entry) {
@@ -299,6 +364,14 @@ public final class Tablet implements StateMachine {
     private WriteResponsePB applyRows(ReplicatedWritePB write, List<WriteValidator.Row> decodedRows, WriteBatch batch)
             throws RocksDBException {
         Schema schema = schema();
+        if (write.getSchemaVersion() != schema.version()) {
+            // Validated under another schema (a schema change came first in the log): its column indexes
+            // mean other columns here. Every replica is at this schema here, so all refuse it alike.
+            pendingLargestKey = largestKey;
+            return WriteResponsePB.newBuilder().setTimestamp(write.getTimestamp()).setError(
+                    WriteValidator.schemaMismatch(tabletId, write.getSchemaVersion(), schema.version()).toErrorPB())
+                    .build();
+        }
         byte[] timestampSuffix = invertedTimestamp(write.getTimestamp());
         // Rows of this batch by encoded key; TOMBSTONE when deleted.
         Map<EncodedKey, Object[]> written = new HashMap<>(Math.max(16, write.getOperationsCount() * 4 / 3 + 1));

@@ -17,7 +17,8 @@ import java.util.List;
  * that are well formed and belong to the tablet. A row that fails gets a {@link RowErrorPB} with
  * INVALID_ARGUMENT and a message {@code "row N: ..."} naming the column; the other rows go on. A request
  * that is malformed as a whole (wrong tablet id, too many operations) is refused whole with a
- * {@link TabletException}.
+ * {@link TabletException}; so is a write that names a schema version other than the tablet's
+ * (SCHEMA_MISMATCH: its column indexes mean other columns here).
  *
  * <p>Rules per row: a known operation type; column indexes inside the schema and each at most once; values
  * of the column's type (integers in range of the narrow types); every key column set and not NULL; no
@@ -55,6 +56,9 @@ public final class WriteValidator {
         if (!request.getTabletId().equals(tabletId)) {
             throw TabletException.invalid("write for tablet '%s' sent to tablet '%s'", request.getTabletId(), tabletId);
         }
+        if (request.getSchemaVersion() != schema.version()) {
+            throw schemaMismatch(tabletId, request.getSchemaVersion(), schema.version());
+        }
         if (request.getOperationsCount() > maxOperationsPerWrite) {
             throw TabletException.invalid("write has %d operations, over the limit of %d",
                     request.getOperationsCount(), maxOperationsPerWrite);
@@ -81,6 +85,14 @@ public final class WriteValidator {
         }
         return new Result(List.copyOf(operations), List.copyOf(rowIndexes), List.copyOf(errors),
                 Collections.unmodifiableList(decodedRows));
+    }
+
+    /** Why a write of {@code writeVersion} cannot go into a tablet of {@code tabletVersion}, and what to do. */
+    static TabletException schemaMismatch(String tabletId, int writeVersion, int tabletVersion) {
+        return new TabletException(Code.SCHEMA_MISMATCH, "write uses schema version " + writeVersion
+                + " but tablet " + tabletId + " has schema version " + tabletVersion + "; "
+                + (writeVersion < tabletVersion ? "refresh the table's schema from the master and retry"
+                        : "the tablet has not applied that version yet; retry shortly"));
     }
 
     private Row validateOperation(RowOperationPB operation) {

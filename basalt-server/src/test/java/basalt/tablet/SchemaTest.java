@@ -58,10 +58,10 @@ class SchemaTest {
         Schema schema = Schema.parse("id INT64 KEY, name string, v DOUBLE NOT NULL, w BINARY NULL");
         assertThat(schema.keyColumnCount()).isEqualTo(1);
         assertThat(schema.columns()).containsExactly(
-                new ColumnSchema("id", DataType.INT64, false, true),
-                new ColumnSchema("name", DataType.STRING, true, false),
-                new ColumnSchema("v", DataType.DOUBLE, false, false),
-                new ColumnSchema("w", DataType.BINARY, true, false));
+                new ColumnSchema(1, "id", DataType.INT64, false, true),
+                new ColumnSchema(2, "name", DataType.STRING, true, false),
+                new ColumnSchema(3, "v", DataType.DOUBLE, false, false),
+                new ColumnSchema(4, "w", DataType.BINARY, true, false));
         assertThat(Schema.fromPB(schema.toPB())).isEqualTo(schema);
         assertThat(schema.indexOf("v")).isEqualTo(2);
         assertThat(schema.indexOf("nope")).isEqualTo(-1);

@@ -2,6 +2,8 @@ package basalt.server.rpc;
 
 import basalt.consensus.driver.GroupDriver;
 import basalt.consensus.driver.ProposalRefusedException;
+import basalt.proto.AlterSchemaRequestPB;
+import basalt.proto.AlterSchemaResponsePB;
 import basalt.proto.ChecksumRequestPB;
 import basalt.proto.ChecksumResponsePB;
 import basalt.proto.Code;
@@ -93,20 +95,58 @@ public final class TabletServerServiceImpl extends TabletServerServiceGrpc.Table
                 return;
             }
             replica.tablet().abortPrepared(timestamp);
-            Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-                    ? failure.getCause() : failure;
-            ErrorPB error;
-            if (cause instanceof ProposalRefusedException refused) {
-                error = refused.getMessage().startsWith("lost to")
-                        ? Errors.of(Code.ABORTED, "the write was not applied: " + refused.getMessage())
-                        : refused.leaderHint().isPresent() || refused.getMessage().equals("not the leader")
-                        ? Errors.notTheLeader("tablet " + request.getTabletId(), refused.leaderHint(), peers)
-                        : Errors.of(Code.SERVICE_UNAVAILABLE, refused.getMessage());
-            } else {
-                error = Errors.of(Code.SERVICE_UNAVAILABLE, "outcome unknown: " + cause.getMessage());
-            }
-            reply(response, WriteResponsePB.newBuilder().setError(error).build());
+            reply(response, WriteResponsePB.newBuilder().setError(proposalError("write", request.getTabletId(), failure))
+                    .build());
         });
+    }
+
+    /** Why a proposal to a tablet's group did not apply: ABORTED, NOT_THE_LEADER or SERVICE_UNAVAILABLE. */
+    private ErrorPB proposalError(String what, String tabletId, Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        if (cause instanceof ProposalRefusedException refused) {
+            return refused.getMessage().startsWith("lost to")
+                    ? Errors.of(Code.ABORTED, "the " + what + " was not applied: " + refused.getMessage())
+                    : refused.leaderHint().isPresent() || refused.getMessage().equals("not the leader")
+                    ? Errors.notTheLeader("tablet " + tabletId, refused.leaderHint(), peers)
+                    : Errors.of(Code.SERVICE_UNAVAILABLE, refused.getMessage());
+        }
+        return Errors.of(Code.SERVICE_UNAVAILABLE, "outcome unknown: " + cause.getMessage());
+    }
+
+    /**
+     * Master to a tablet's leader: replicates the new schema through the tablet's log and answers once it
+     * is applied here. Refused from a master of an older term, like every master command.
+     */
+    @Override
+    public void alterSchema(AlterSchemaRequestPB request, StreamObserver<AlterSchemaResponsePB> response) {
+        Optional<ErrorPB> refusal = masterTerms.check(request.getMasterTerm())
+                .or(() -> leaderRefusal(request.getTabletId(), true));
+        if (refusal.isPresent()) {
+            reply(response, AlterSchemaResponsePB.newBuilder().setError(refusal.get()).build());
+            return;
+        }
+        TabletReplica replica = tablets.lookup(request.getTabletId()).orElseThrow();
+        java.util.concurrent.CompletableFuture<Object> applied;
+        try {
+            // Under the write lock, so no write is prepared between reading the schema and proposing.
+            synchronized (replica.writeLock()) {
+                com.google.protobuf.ByteString payload =
+                        replica.tablet().prepareSchemaChange(request.getSchema(), request.getTableName());
+                if (payload.isEmpty()) {
+                    reply(response, AlterSchemaResponsePB.newBuilder()
+                            .setSchemaVersion(replica.tablet().schema().version()).build());
+                    return;
+                }
+                applied = replica.driver().propose(payload);
+            }
+        } catch (TabletException e) {
+            reply(response, AlterSchemaResponsePB.newBuilder().setError(Errors.of(e.code(), e.getMessage())).build());
+            return;
+        }
+        applied.whenComplete((result, failure) -> reply(response, failure == null ? (AlterSchemaResponsePB) result
+                : AlterSchemaResponsePB.newBuilder().setError(proposalError("schema change", request.getTabletId(),
+                        failure)).build()));
     }
 
     @Override
