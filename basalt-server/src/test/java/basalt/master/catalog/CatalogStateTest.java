@@ -50,6 +50,27 @@ class CatalogStateTest {
     }
 
     @Test
+    void anAlterThatRenamesATableMovesItsNameAndARetriedAlterIsNotAppliedTwice() {
+        CatalogState state = new CatalogState();
+        state.apply(CatalogOpPB.newBuilder().addUpsertTables(table("t1", "orders", TableState.TABLE_RUNNING)).build());
+        RequestIdPB request = RequestIdPB.newBuilder().setClientId("c").setSequence(1).build();
+        TableRecordPB renamed = table("t1", "sales", TableState.TABLE_RUNNING).toBuilder().setVersion(2)
+                .setSchema(basalt.proto.SchemaPB.newBuilder().setVersion(1)).build();
+        CatalogOpPB alter = CatalogOpPB.newBuilder().addUpsertTables(renamed).addOutcomes(RequestOutcomePB.newBuilder()
+                .setRequestId(request).setTableId("t1").setSchemaVersion(1)).build();
+
+        assertThat(state.apply(alter)).isTrue();
+        assertThat(state.tableByName("orders")).as("the old name is free").isEmpty();
+        assertThat(state.tableByName("sales")).contains(renamed);
+        assertThat(state.outcome(request)).map(RequestOutcomePB::getSchemaVersion).contains(1);
+
+        state.apply(CatalogOpPB.newBuilder().addUpsertTables(table("t2", "orders", TableState.TABLE_CREATING)).build());
+        assertThat(state.apply(alter)).as("a second proposal of the same alter").isFalse();
+        assertThat(state.tableByName("orders")).map(TableRecordPB::getTableId).contains("t2");
+        assertThat(CatalogState.fromSnapshot(state.snapshot()).tableByName("sales")).contains(renamed);
+    }
+
+    @Test
     void aNameHeldByAnotherLiveTableIsACheckFailure() {
         CatalogState state = new CatalogState();
         state.apply(CatalogOpPB.newBuilder().addUpsertTables(table("t1", "orders", TableState.TABLE_RUNNING)).build());
