@@ -438,6 +438,17 @@ public final class MasterServer implements AutoCloseable {
         }
 
         @Override
+        public void alterTable(basalt.proto.AlterTableRequestPB r, StreamObserver<basalt.proto.AlterTableResponsePB> o) {
+            run(o, () -> target().alterTable(r, o));
+        }
+
+        @Override
+        public void isAlterTableDone(basalt.proto.IsAlterTableDoneRequestPB r,
+                                     StreamObserver<basalt.proto.IsAlterTableDoneResponsePB> o) {
+            run(o, () -> target().isAlterTableDone(r, o));
+        }
+
+        @Override
         public void heartbeat(basalt.proto.HeartbeatRequestPB r, StreamObserver<basalt.proto.HeartbeatResponsePB> o) {
             run(o, () -> target().heartbeat(r, o));
         }
