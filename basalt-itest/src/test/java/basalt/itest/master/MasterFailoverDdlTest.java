@@ -8,13 +8,18 @@ import basalt.itest.cluster.Poll;
 import basalt.itest.junit.MiniClusterExtension;
 import basalt.itest.workload.MasterClient;
 import basalt.itest.workload.TabletClient;
+import basalt.proto.AlterTableRequestPB;
+import basalt.proto.AlterTableResponsePB;
 import basalt.proto.Code;
 import basalt.proto.CreateTableResponsePB;
+import basalt.proto.DataType;
 import basalt.proto.DeleteTableRequestPB;
 import basalt.proto.DeleteTableResponsePB;
 import basalt.proto.ErrorPB;
 import basalt.proto.GetTableLocationsRequestPB;
 import basalt.proto.GetTableLocationsResponsePB;
+import basalt.proto.GetTableSchemaRequestPB;
+import basalt.proto.GetTableSchemaResponsePB;
 import basalt.proto.ListMastersRequestPB;
 import basalt.proto.ListTablesRequestPB;
 import basalt.proto.ListTablesResponsePB;
@@ -52,15 +57,17 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * servers while the leader master is killed -9 over and over.
  *
  * <p>Method: 3 masters, 3 tablet servers. One thread runs DDL back to back: create table {@code t<i>},
- * and every third one delete it again. Every request carries a request id and is retried with that same
+ * every third one delete it again, and every sixth one (never one it deletes) alter at once: add a
+ * column and rename the table to {@code t<i>a}, often while it is still being created. Every request carries a request id and is retried with that same
  * id until it has a definite outcome (success, or an error that is not "try again"), so the loop knows
  * exactly what took effect. Meanwhile the main thread kills the leader master with SIGKILL, restarts it
  * (in the background, overlapping the election), waits for a new leader and for one more DDL to
  * succeed, and does it again, until the leader (uuid, term) changed at least {@link #ELECTIONS} times.
  * Then: the tables the loop created and did not delete exist exactly once, with the id their create
- * returned, and become RUNNING; the deleted and failed ones are absent; every tablet of every table is
- * hosted by each of its replicas; and once deletions finish no tablet server hosts a tablet of a table
- * that is gone.
+ * returned, and become RUNNING; the deleted and failed ones are absent; the altered ones have the new
+ * name and schema version; every tablet of every table is hosted by each of its replicas, which all run
+ * the table's schema version under its name; and once deletions finish no tablet server hosts a tablet
+ * of a table that is gone.
  */
 class MasterFailoverDdlTest {
     static final int ELECTIONS = 10;
@@ -78,6 +85,7 @@ class MasterFailoverDdlTest {
     static final class Seen {
         final Map<String, String> created = Collections.synchronizedMap(new TreeMap<>()); // name -> table id
         final Map<String, String> deleted = Collections.synchronizedMap(new TreeMap<>()); // name -> table id
+        final Map<String, Integer> altered = Collections.synchronizedMap(new TreeMap<>()); // table id -> schema version
         final Map<String, ErrorPB> failed = Collections.synchronizedMap(new TreeMap<>()); // "create t3" -> error
         final AtomicInteger successes = new AtomicInteger();
         final AtomicInteger retries = new AtomicInteger();
@@ -123,12 +131,13 @@ class MasterFailoverDdlTest {
             assertThat(loop.isAlive()).as("the DDL loop ended").isFalse();
             assertThat(seen.crashed).as("the DDL loop failed").isNull();
             assertThat(leaders.size() - 1).as("leader changes (uuid@term): %s", leaders).isGreaterThanOrEqualTo(ELECTIONS);
-            assertThat(seen.failed).as("unique names: no create or delete should fail").isEmpty();
+            assertThat(seen.failed).as("unique names: no create, alter or delete should fail").isEmpty();
 
             checkCatalog(cluster, masters, seen);
-            System.out.printf("MasterFailoverDdlTest: %d leader changes %s; %d DDLs succeeded (%d created, %d deleted),"
-                            + " %d retries; %.1f s%n", leaders.size() - 1, leaders, seen.successes.get(),
-                    seen.created.size(), seen.deleted.size(), seen.retries.get(), (System.nanoTime() - start) / 1e9);
+            System.out.printf("MasterFailoverDdlTest: %d leader changes %s; %d DDLs succeeded (%d created, %d altered,"
+                            + " %d deleted), %d retries; %.1f s%n", leaders.size() - 1, leaders, seen.successes.get(),
+                    seen.created.size(), seen.altered.size(), seen.deleted.size(), seen.retries.get(),
+                    (System.nanoTime() - start) / 1e9);
         } finally {
             stop.set(true);
         }
@@ -162,6 +171,24 @@ class MasterFailoverDdlTest {
                 }
                 seen.created.put(name, created.getTableId());
                 seen.successes.incrementAndGet();
+                if (i % 6 == 1) {
+                    RequestIdPB alterId = requestId(++sequence);
+                    String newName = name + "a";
+                    AlterTableResponsePB altered = untilDefinite(masters, stub -> stub.alterTable(
+                            AlterTableRequestPB.newBuilder().setTable(TableIdentifierPB.newBuilder()
+                                    .setTableId(created.getTableId())).setRequestId(alterId)
+                                    .addSteps(MasterAlterTableTest.addColumn("extra", DataType.STRING))
+                                    .addSteps(MasterAlterTableTest.renameTable(newName)).build()),
+                            r -> r.hasError() ? Optional.of(r.getError()) : Optional.empty(), seen);
+                    if (altered.hasError()) {
+                        seen.failed.put("alter " + name, altered.getError());
+                        continue;
+                    }
+                    seen.created.remove(name);
+                    seen.created.put(newName, created.getTableId());
+                    seen.altered.put(created.getTableId(), altered.getSchemaVersion());
+                    seen.successes.incrementAndGet();
+                }
                 if (i % 3 == 2) {
                     RequestIdPB deleteId = requestId(++sequence);
                     DeleteTableResponsePB deleted = untilDefinite(masters, stub -> stub.deleteTable(
@@ -246,6 +273,18 @@ class MasterFailoverDdlTest {
             }
         }
         Set<String> liveTableIds = new TreeSet<>(seen.created.values());
+        Map<String, String> nameById = new TreeMap<>();
+        seen.created.forEach((name, id) -> nameById.put(id, name));
+        for (Map.Entry<String, Integer> altered : seen.altered.entrySet()) {
+            GetTableSchemaResponsePB schema = masters.call(stub -> stub.getTableSchema(GetTableSchemaRequestPB.newBuilder()
+                    .setTable(TableIdentifierPB.newBuilder().setTableId(altered.getKey())).build()),
+                    r -> r.hasError() ? Optional.of(r.getError()) : Optional.empty(), SETTLE);
+            assertThat(schema.getTable().getSchema().getVersion()).as("schema of %s", altered.getKey())
+                    .isEqualTo(altered.getValue()).isEqualTo(1);
+            assertThat(schema.getTable().getSchema().getColumnsList()).extracting(c -> c.getName())
+                    .containsExactly("id", "v", "extra");
+            MasterAlterTableTest.awaitAlterDone(masters, altered.getKey(), 1);
+        }
         // Hosted exactly as the catalog says: no missing replica, and (once deletions finish) no replica of
         // a deleted table.
         Map<String, Set<String>> hosted = new TreeMap<>();
@@ -257,8 +296,13 @@ class MasterFailoverDdlTest {
                     for (TabletReportPB report : server.tabletServerStub().withDeadlineAfter(2, TimeUnit.SECONDS)
                             .listTablets(ListTabletsRequestPB.getDefaultInstance()).getTabletsList()) {
                         tablets.add(report.getTablet().getTabletId());
-                        if (!liveTableIds.contains(report.getTablet().getTableId())) {
-                            tablets.add("orphan:" + report.getTablet().getTableId());
+                        String tableId = report.getTablet().getTableId();
+                        if (!liveTableIds.contains(tableId)) {
+                            tablets.add("orphan:" + tableId);
+                        } else if (report.getTablet().getSchema().getVersion() != seen.altered.getOrDefault(tableId, 0)
+                                || !report.getTablet().getTableName().equals(nameById.get(tableId))) {
+                            tablets.add("stale:" + report.getTablet().getTabletId() + "@v"
+                                    + report.getTablet().getSchema().getVersion() + "/" + report.getTablet().getTableName());
                         }
                     }
                     hosted.put(server.uuid(), tablets);
@@ -273,7 +317,8 @@ class MasterFailoverDdlTest {
             });
         } catch (Poll.TimeoutException e) {
             throw new AssertionError("tablet servers host " + hosted + " but the catalog says " + expectedPerServer
-                    + " (orphan:<table id> marks a replica of a table that is gone)", e);
+                    + " (orphan:<table id> marks a replica of a table that is gone, stale:<tablet>@v<version>/<name> "
+                    + "one whose schema version or table name is not the catalog's)", e);
         }
     }
 
