@@ -359,9 +359,15 @@ public final class CatalogManager implements AutoCloseable {
             return Optional.of(Errors.of(Code.INVALID_ARGUMENT, "num_replicas must be odd and positive, not "
                     + request.getNumReplicas()));
         }
-        if (request.getSchema().getColumnsList().stream().anyMatch(column -> column.getId() != 0)) {
-            return Optional.of(Errors.of(Code.INVALID_ARGUMENT, "table '" + request.getName()
-                    + "': column ids are assigned by the master; leave them 0"));
+        // Ids 1..n by position are what the master assigns anyway (and what Schema.toPB() writes), so a
+        // schema built that way is accepted; any other id would be one the client chose.
+        for (int i = 0; i < request.getSchema().getColumnsCount(); i++) {
+            int id = request.getSchema().getColumns(i).getId();
+            if (id != 0 && id != i + 1) {
+                return Optional.of(Errors.of(Code.INVALID_ARGUMENT, "table '" + request.getName() + "': column '"
+                        + request.getSchema().getColumns(i).getName() + "' sets id " + id
+                        + "; column ids are assigned by the master, leave them 0"));
+            }
         }
         try {
             Schema schema = Schema.fromPB(request.getSchema());

@@ -176,6 +176,34 @@ class TabletSchemaChangeTest {
     }
 
     @Test
+    void aNewReplicaStartingFromVersionZeroReplaysTheLogIntoTheSameStateAsTheLeader() throws Exception {
+        List<ByteString> log = new java.util.ArrayList<>();
+        java.util.function.Consumer<ByteString> append = payload -> {
+            log.add(payload);
+            replica.apply(EntryType.NORMAL, payload);
+        };
+        append.accept(replica.tablet.prepareWrite(WriteRequestPB.newBuilder().setTabletId("t1")
+                .addOperations(op(INSERT, 1, "a", 1.5)).addOperations(op(INSERT, 2, "b", 2.5)).build()).payload());
+        append.accept(replica.tablet.prepareSchemaChange(schema(1, column(1, "pk", DataType.INT64, true, false), NAME,
+                column(4, "w", DataType.INT64, false, true)), "t"));
+        append.accept(replica.tablet.prepareWrite(WriteRequestPB.newBuilder().setTabletId("t1").setSchemaVersion(1)
+                .addOperations(op(UPDATE, 1, "c", 7)).build()).payload());
+
+        try (TabletStore other = TabletStore.open(dir.resolve("other"))) {
+            Replica joined = new Replica(other, metadata("t1", V0, PARTITIONED_BY_ID, PartitionPB.getDefaultInstance()));
+            log.forEach(payload -> joined.apply(EntryType.NORMAL, payload));
+
+            assertThat(joined.tablet.metadata()).isEqualTo(replica.tablet.metadata());
+            assertThat(rows(joined.scanAll())).containsExactly(List.of(1L, "c", 7L), Arrays.asList(2L, "b", null))
+                    .isEqualTo(rows(replica.scanAll()));
+            basalt.proto.ChecksumRequestPB checksum = basalt.proto.ChecksumRequestPB.newBuilder().setTabletId("t1")
+                    .setSnapshotTimestamp(replica.tablet.newestAppliedTimestamp()).build();
+            assertThat(joined.tablet.checksum(checksum).getChecksum()).as("the stored bytes agree too")
+                    .isEqualTo(replica.tablet.checksum(checksum).getChecksum());
+        }
+    }
+
+    @Test
     void theNewSchemaSurvivesARestartAndTravelsInATabletCopy() throws Exception {
         writeAt(0, op(INSERT, 1, "a", 1.5));
         change(schema(1, ID, column(2, "label", DataType.STRING, false, false)), "t");

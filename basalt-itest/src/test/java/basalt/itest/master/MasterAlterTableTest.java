@@ -16,6 +16,7 @@ import basalt.proto.AlterTableStepPB;
 import basalt.proto.Code;
 import basalt.proto.ColumnSchemaPB;
 import basalt.proto.ColumnValuePB;
+import basalt.proto.CreateTableRequestPB;
 import basalt.proto.CreateTableResponsePB;
 import basalt.proto.DataType;
 import basalt.proto.GetTableLocationsRequestPB;
@@ -133,6 +134,14 @@ class MasterAlterTableTest {
     void addRenameAndDropColumnsOverExistingRows() {
         ExternalMiniCluster cluster = extension.get();
         try (MasterClient masters = MasterDdlTest.masterClient(cluster)) {
+            CreateTableRequestPB withIds = MasterDdlTest.createRequest("orders", 1, requestId(0));
+            withIds = withIds.toBuilder().setSchema(withIds.getSchema().toBuilder().setColumns(1,
+                    withIds.getSchema().getColumns(1).toBuilder().setId(7))).build();
+            CreateTableRequestPB refusedCreate = withIds;
+            assertThat(masters.call(stub -> stub.createTable(refusedCreate), r -> Optional.empty(), DEADLINE).getError()
+                    .getMessage()).isEqualTo("table 'orders': column 'v' sets id 7; column ids are assigned by the "
+                    + "master, leave them 0");
+
             CreateTableResponsePB created = masters.call(stub -> stub.createTable(
                     MasterDdlTest.createRequest("orders", 1, requestId(1))),
                     r -> r.hasError() ? Optional.of(r.getError()) : Optional.empty(), DEADLINE);
