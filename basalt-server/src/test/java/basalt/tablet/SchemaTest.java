@@ -42,7 +42,33 @@ class SchemaTest {
                         "key column 'c' comes after non-key column 'b'; key columns must come first"),
                 new Case("unknown type", schema(column("id", DataType.DATA_TYPE_UNSPECIFIED, true, false)),
                         "column 'id' has an unknown type"),
-                new Case("empty name", schema(column("", DataType.INT64, true, false)), "column 0 has an empty name"));
+                new Case("empty name", schema(column("", DataType.INT64, true, false)), "column 0 has an empty name"),
+                new Case("shared id", schema(withId(column("id", DataType.INT64, true, false), 3),
+                        withId(column("v", DataType.INT64, false, true), 3)), "columns 'id' and 'v' share the id 3"),
+                new Case("some ids unset", schema(withId(column("id", DataType.INT64, true, false), 1),
+                        column("v", DataType.INT64, false, true)),
+                        "column 'v' has id 0; ids are 1..1048576 (or all 0 to number them by position)"),
+                new Case("id out of range", schema(withId(column("id", DataType.INT64, true, false), -2)),
+                        "column 'id' has id -2; ids are 1..1048576 (or all 0 to number them by position)"),
+                new Case("negative version", schema(column("id", DataType.INT64, true, false)).toBuilder()
+                        .setVersion(-1).build(), "schema version -1 is negative"));
+    }
+
+    static ColumnSchemaPB withId(ColumnSchemaPB column, int id) {
+        return column.toBuilder().setId(id).build();
+    }
+
+    @Test
+    void unsetIdsAreNumberedByPositionAndSetOnesAreKept() {
+        Schema positional = Schema.fromPB(schema(column("id", DataType.INT64, true, false),
+                column("v", DataType.STRING, false, true)));
+        assertThat(positional.columns()).extracting(ColumnSchema::id).containsExactly(1, 2);
+        Schema evolved = Schema.fromPB(schema(withId(column("id", DataType.INT64, true, false), 1),
+                withId(column("w", DataType.STRING, false, true), 9)));
+        assertThat(evolved.indexOfId(9)).isEqualTo(1);
+        assertThat(evolved.indexOfId(2)).as("a dropped id").isEqualTo(-1);
+        assertThat(evolved.maxColumnId()).isEqualTo(9);
+        assertThat(Schema.fromPB(evolved.toPB())).isEqualTo(evolved);
     }
 
     @ParameterizedTest(name = "{0}")
