@@ -3,6 +3,7 @@ package basalt.itest.bench;
 import basalt.common.net.HostPort;
 import basalt.itest.cluster.ExternalMiniCluster;
 import basalt.itest.cluster.ExternalServer;
+import basalt.itest.cluster.JavaCommand;
 import basalt.itest.cluster.Poll;
 import basalt.itest.workload.MasterClient;
 import basalt.itest.workload.TestTables;
@@ -95,8 +96,15 @@ public final class MasterFailoverBench {
         }
         Files.createDirectories(dir);
         json.put("load_average_start", loadAverage());
-        try (ExternalMiniCluster cluster = ExternalMiniCluster.builder().rootDir(dir).numMasters(3).numTabletServers(3)
-                .start()) {
+        int fakeTabletServers = intArg("fake_tservers", 0);
+        List<String> jvm = new ArrayList<>(JavaCommand.DEFAULT_JVM_OPTIONS);
+        if (args.containsKey("heap")) {
+            jvm.replaceAll(option -> option.startsWith("-Xmx") ? "-Xmx" + args.get("heap") : option);
+        }
+        try (ExternalMiniCluster cluster = ExternalMiniCluster.builder().rootDir(dir).numMasters(3)
+                .numTabletServers(fakeTabletServers > 0 ? 0 : 3).jvmOptions(jvm).start();
+             FakeTabletServerFleet fakes = fakeTabletServers > 0 ? new FakeTabletServerFleet(fakeTabletServers,
+                     cluster.masters().stream().map(ExternalServer::rpcAddress).toList(), 250) : null) {
             if (args.containsKey("keep")) {
                 cluster.keepFiles(); // server logs stay in --dir for a timeline of each step
             }
@@ -119,12 +127,45 @@ public final class MasterFailoverBench {
                 json.put("c_create_seconds", (System.nanoTime() - start) / 1e9);
                 failover(cluster, "c_big_catalog");
             }
+            int bigTablets = intArg("big_tablets", 0);
+            if (bigTablets > 0) {
+                fillCatalog(cluster, bigTablets, intArg("tablets_per_table", 1000), fakes);
+                failover(cluster, "d_catalog_of_" + bigTablets + "_tablets");
+            }
         }
         json.put("load_average_end", loadAverage());
         StringBuilder line = new StringBuilder("{");
         json.forEach((key, value) -> line.append(line.length() > 1 ? ", " : "").append('"').append(key).append("\": ")
                 .append(value instanceof String ? "\"" + value + "\"" : value));
         System.out.println(line.append('}'));
+    }
+
+    /**
+     * (d) Tables of {@code perTable} hash tablets, 3 replicas each, until the catalog holds {@code tablets}
+     * tablets, each awaited until usable, so the failover after it starts from a steady catalog.
+     */
+    private void fillCatalog(ExternalMiniCluster cluster, int tablets, int perTable, FakeTabletServerFleet fakes) {
+        long start = System.nanoTime();
+        int tables = (tablets + perTable - 1) / perTable;
+        try (MasterClient masters = client(cluster)) {
+            for (int i = 0; i < tables; i++) {
+                CreateTableRequestPB request = CreateTableRequestPB.newBuilder().setName("fill" + i)
+                        .setSchema(TestTables.keyValueTablet("x").getSchema())
+                        .setPartitionSchema(PartitionSchemaPB.newBuilder().addHashColumns("id").setHashBuckets(perTable))
+                        .setNumReplicas(3).setRequestId(nextRequestId()).build();
+                CreateTableResponsePB response = masters.call(stub -> stub.createTable(request),
+                        r -> r.hasError() ? Optional.of(r.getError()) : Optional.empty(), Duration.ofSeconds(60));
+                if (response.hasError()) {
+                    throw new IllegalStateException("create fill" + i + ": " + response.getError());
+                }
+                awaitUsable(masters, response.getTableId());
+            }
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        json.put("d_tablets", tables * perTable);
+        json.put("d_fill_seconds", Math.round(seconds * 10) / 10.0);
+        System.out.printf(Locale.ROOT, "d: catalog filled with %d tablets (%d tables) in %.1f s%s%n", tables * perTable,
+                tables, seconds, fakes == null ? "" : ", " + fakes.replicas() + " replicas on fake tablet servers");
     }
 
     private static MasterClient client(ExternalMiniCluster cluster) {
