@@ -34,6 +34,8 @@ public final class CatalogState {
     private final TreeMap<String, String> tableIdByName = new TreeMap<>();
     private final TreeMap<String, TabletRecordPB> tabletsById = new TreeMap<>();
     private final TreeMap<String, TreeSet<String>> tabletIdsByTable = new TreeMap<>();
+    /** Replicas placed per tablet server uuid, kept as tablets change: placement reads it on every create. */
+    private final TreeMap<String, Integer> replicaCounts = new TreeMap<>();
     /** Where every master is, by uuid; replicated so that a joining master and tablet servers learn it. */
     private final TreeMap<String, basalt.proto.PeerPB> masterAddresses = new TreeMap<>();
     /** First outcome of each DDL request, by client id then sequence number. */
@@ -63,6 +65,7 @@ public final class CatalogState {
         for (String tabletId : op.getRemoveTabletsList()) {
             TabletRecordPB removed = tabletsById.remove(tabletId);
             if (removed != null) {
+                countReplicas(removed, -1);
                 TreeSet<String> ofTable = tabletIdsByTable.get(removed.getTableId());
                 if (ofTable != null) {
                     ofTable.remove(tabletId);
@@ -87,7 +90,11 @@ public final class CatalogState {
             }
         }
         for (TabletRecordPB tablet : op.getUpsertTabletsList()) {
-            tabletsById.put(tablet.getTabletId(), tablet);
+            TabletRecordPB previous = tabletsById.put(tablet.getTabletId(), tablet);
+            if (previous != null) {
+                countReplicas(previous, -1);
+            }
+            countReplicas(tablet, 1);
             tabletIdsByTable.computeIfAbsent(tablet.getTableId(), ignored -> new TreeSet<>()).add(tablet.getTabletId());
         }
         if (op.hasMasterAddressBook()) {
@@ -148,15 +155,15 @@ public final class CatalogState {
         return ofClient == null ? Optional.empty() : Optional.ofNullable(ofClient.get(requestId.getSequence()));
     }
 
-    /** Replicas placed or reported per tablet server uuid, for spreading new replicas by load. */
+    /** Replicas placed per tablet server uuid, for spreading new replicas by load. A copy. */
     public Map<String, Integer> replicasPerServer() {
-        TreeMap<String, Integer> counts = new TreeMap<>();
-        for (TabletRecordPB tablet : tabletsById.values()) {
-            for (String server : tablet.getReplicasList()) {
-                counts.merge(server, 1, Integer::sum);
-            }
+        return Collections.unmodifiableMap(new TreeMap<>(replicaCounts));
+    }
+
+    private void countReplicas(TabletRecordPB tablet, int delta) {
+        for (String server : tablet.getReplicasList()) {
+            replicaCounts.merge(server, delta, (a, b) -> a + b == 0 ? null : a + b);
         }
-        return Collections.unmodifiableMap(counts);
     }
 
     public SortedSet<String> tableNames() {

@@ -71,6 +71,19 @@ class CatalogStateTest {
     }
 
     @Test
+    void replicaCountsFollowPlacementReplacementAndRemoval() {
+        CatalogState state = new CatalogState();
+        state.apply(CatalogOpPB.newBuilder().addUpsertTables(table("t1", "orders", TableState.TABLE_RUNNING))
+                .addUpsertTablets(tablet("a", "t1")).addUpsertTablets(tablet("b", "t1")).build());
+        state.apply(CatalogOpPB.newBuilder().addUpsertTablets(tablet("b", "t1").toBuilder().setReplicas(1, "ts3")).build());
+        assertThat(state.replicasPerServer()).containsExactlyInAnyOrderEntriesOf(java.util.Map.of("ts1", 2, "ts2", 1, "ts3", 1));
+
+        state.apply(CatalogOpPB.newBuilder().addRemoveTablets("a").build());
+        assertThat(state.replicasPerServer()).containsExactlyInAnyOrderEntriesOf(java.util.Map.of("ts1", 1, "ts3", 1));
+        assertThat(CatalogState.fromSnapshot(state.snapshot()).replicasPerServer()).isEqualTo(state.replicasPerServer());
+    }
+
+    @Test
     void aNameHeldByAnotherLiveTableIsACheckFailure() {
         CatalogState state = new CatalogState();
         state.apply(CatalogOpPB.newBuilder().addUpsertTables(table("t1", "orders", TableState.TABLE_RUNNING)).build());
