@@ -289,7 +289,7 @@ public final class MasterServer implements AutoCloseable {
 
     private void flushQuietly() {
         try {
-            catalog.flush();
+            catalog.flushIfDue(System.nanoTime());
         } catch (RuntimeException e) {
             LOG.error("flushing the catalog failed", e);
         }

@@ -172,6 +172,14 @@ public final class CatalogState {
 
     /** The whole catalog as one op that recreates it: what a snapshot file and a tablet copy carry. */
     public ByteString snapshot() {
+        return snapshotOp().toByteString();
+    }
+
+    /**
+     * As {@link #snapshot()}, not yet serialized: building it copies references only, so a caller holding a
+     * lock over this state can serialize (the slow part, megabytes at 100,000 tablets) after releasing it.
+     */
+    public CatalogOpPB snapshotOp() {
         CatalogOpPB.Builder all = CatalogOpPB.newBuilder().addAllUpsertTables(tablesById.values())
                 .addAllUpsertTablets(tabletsById.values());
         if (!masterAddresses.isEmpty()) {
@@ -180,7 +188,7 @@ public final class CatalogState {
         for (TreeMap<Long, RequestOutcomePB> ofClient : outcomesByClient.values()) {
             all.addAllOutcomes(ofClient.values());
         }
-        return all.build().toByteString();
+        return all.build();
     }
 
     public static CatalogState fromSnapshot(ByteString snapshot) {

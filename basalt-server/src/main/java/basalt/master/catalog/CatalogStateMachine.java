@@ -34,6 +34,12 @@ public final class CatalogStateMachine implements StateMachine {
     private CatalogState state;
     private volatile OpId lastApplied;
     private volatile long durableIndex;
+    /** Flush when this many entries were applied since the last flush. */
+    static final long FLUSH_AFTER_ENTRIES = 1_000;
+    /** Or when an applied entry has waited this long for a flush. */
+    static final long FLUSH_AFTER_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    // When flushIfDue last flushed; only the flushing thread touches it.
+    private long lastFlushNanos = System.nanoTime();
     /** Told the new address book of the masters whenever an applied op (or a tablet copy) changes it. */
     private volatile java.util.function.Consumer<java.util.Map<String, basalt.proto.PeerPB>> addressBookListener =
             book -> { };
@@ -128,13 +134,28 @@ public final class CatalogStateMachine implements StateMachine {
         return durableIndex;
     }
 
+    /**
+     * Flushes when the log since the last flush holds {@link #FLUSH_AFTER_ENTRIES} entries, or any entry older
+     * than {@link #FLUSH_AFTER_NANOS}: a restart then replays little, and a big catalog is not rewritten
+     * (megabytes, fsynced) every time one table changes.
+     */
+    public void flushIfDue(long nowNanos) {
+        long behind = lastApplied.index() - durableIndex;
+        if (behind >= FLUSH_AFTER_ENTRIES || (behind > 0 && nowNanos - lastFlushNanos >= FLUSH_AFTER_NANOS)) {
+            flush();
+            lastFlushNanos = nowNanos;
+        }
+    }
+
     /** Writes the catalog as of now to disk; afterwards the WAL below it may be deleted. */
     public void flush() {
-        ByteString bytes;
+        CatalogOpPB all;
         OpId applied;
+        // Under the lock only references are copied: apply runs on the catalog group's Raft thread, and
+        // holding it for the serialization stalled that thread (and its heartbeats) at 100,000 tablets.
         lock.readLock().lock();
         try {
-            bytes = state.snapshot();
+            all = state.snapshotOp();
             applied = lastApplied;
         } finally {
             lock.readLock().unlock();
@@ -142,7 +163,7 @@ public final class CatalogStateMachine implements StateMachine {
         if (applied.index() <= durableIndex && Files.exists(snapshotFile)) {
             return;
         }
-        write(applied, bytes);
+        write(applied, all.toByteString());
         durableIndex = applied.index();
     }
 
@@ -176,7 +197,7 @@ public final class CatalogStateMachine implements StateMachine {
 
     @Override
     public ByteString snapshot() {
-        return read(CatalogState::snapshot);
+        return read(CatalogState::snapshotOp).toByteString();
     }
 
     @Override

@@ -84,6 +84,23 @@ class CatalogStateTest {
     }
 
     @Test
+    void aBigCatalogIsFlushedAfterManyEntriesOrOnceAnEntryIsOldNotOnEveryChange() throws IOException {
+        CatalogStateMachine machine = CatalogStateMachine.open(dir);
+        long start = System.nanoTime();
+        machine.apply(new Entry(new OpId(1, 1), EntryType.NO_OP, com.google.protobuf.ByteString.EMPTY));
+        machine.flushIfDue(start);
+        assertThat(machine.durableIndex()).as("one fresh entry waits").isZero();
+        machine.flushIfDue(start + CatalogStateMachine.FLUSH_AFTER_NANOS + 1);
+        assertThat(machine.durableIndex()).as("an entry that waited long enough").isEqualTo(1);
+
+        for (long index = 2; index <= 1 + CatalogStateMachine.FLUSH_AFTER_ENTRIES; index++) {
+            machine.apply(new Entry(new OpId(1, index), EntryType.NO_OP, com.google.protobuf.ByteString.EMPTY));
+        }
+        machine.flushIfDue(start + CatalogStateMachine.FLUSH_AFTER_NANOS + 2);
+        assertThat(machine.durableIndex()).as("many entries at once").isEqualTo(1 + CatalogStateMachine.FLUSH_AFTER_ENTRIES);
+    }
+
+    @Test
     void aNameHeldByAnotherLiveTableIsACheckFailure() {
         CatalogState state = new CatalogState();
         state.apply(CatalogOpPB.newBuilder().addUpsertTables(table("t1", "orders", TableState.TABLE_RUNNING)).build());
