@@ -41,7 +41,6 @@ public final class WebServer implements AutoCloseable {
     public WebServer(String serverTitle, MetricRegistry metrics) {
         this.serverTitle = serverTitle;
         this.metrics = metrics;
-        titles.put("/metrics", "Metrics");
     }
 
     /** Adds a page at {@code path} ("/tables"); a null title keeps it out of the navigation bar. */
@@ -57,6 +56,7 @@ public final class WebServer implements AutoCloseable {
 
     /** Binds {@code host:port} (port 0: the OS chooses) and serves. */
     public WebServer start(String host, int port) throws IOException {
+        titles.put("/metrics", "Metrics");
         http = HttpServer.create(new InetSocketAddress(host, port), 16);
         AtomicInteger count = new AtomicInteger();
         threads = Executors.newFixedThreadPool(2, runnable -> {
