@@ -274,6 +274,9 @@ public final class CatalogManager implements AutoCloseable {
                         .setTableId(table.get().getTableId()));
             }
             Optional<ErrorPB> failed = proposeAndWait(op.build());
+            if (failed.isEmpty()) {
+                LOG.info("deleting table {} ({})", table.get().getName(), table.get().getTableId());
+            }
             return failed.map(error -> DeleteTableResponsePB.newBuilder().setError(error).build())
                     .orElse(DeleteTableResponsePB.getDefaultInstance());
         }
