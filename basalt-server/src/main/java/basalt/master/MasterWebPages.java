@@ -57,7 +57,7 @@ final class MasterWebPages {
                 .page("/", "Masters", query -> pages.masters())
                 .page("/tablet-servers", "Tablet servers", query -> pages.tabletServers())
                 .page("/tables", "Tables", query -> pages.tables())
-                .page("/table", null, pages::table)
+                .detailPage("/table", "Table", pages::table)
                 .page("/catalog", "Catalog Raft state", query -> ServerPages.raftDetail(catalogGroup))
                 .page("/flags", "Flags", query -> ServerPages.flags(options))
                 .page("/logs", "Logs", ServerPages::logs);

@@ -14,7 +14,7 @@ final class TabletServerWebPages {
     static WebServer create(String title, MetricRegistry metrics, TabletManager tablets, TabletServerOptions options) {
         return new WebServer(title, metrics)
                 .page("/", "Tablets", query -> tabletList(tablets))
-                .page("/tablet", null, query -> tablet(tablets, query))
+                .detailPage("/tablet", "Tablet", query -> tablet(tablets, query))
                 .page("/flags", "Flags", query -> ServerPages.flags(options))
                 .page("/logs", "Logs", ServerPages::logs);
     }

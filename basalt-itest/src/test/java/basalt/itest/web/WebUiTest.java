@@ -181,7 +181,13 @@ class WebUiTest {
         String tablets = okPage(tserver, "/");
         assertThat(tablets).contains(tablet.getTabletId(), ">LEADER<", "RUNNING");
         String detail = okPage(tserver, "/tablet?id=" + tablet.getTabletId());
-        assertThat(detail).contains("raft-state", "raft-peers", "wal-segments", "wal-0");
+        assertThat(detail).contains("<title>Tablet - ", "raft-state", "wal-segments", "wal-0");
+        // A leader's view of its peers is refreshed once a second.
+        Poll.until("the tablet page to list the leader's two peers", DEADLINE, () -> {
+            String page = okPage(tserver, "/tablet?id=" + tablet.getTabletId());
+            int peers = page.indexOf("<table id=\"raft-peers\">");
+            return peers >= 0 && Web.occurrences(page.substring(peers, page.indexOf("</table>", peers)), "<tr><td>") == 2;
+        });
         assertThat(okPage(tserver, "/flags")).contains("heartbeatIntervalMs");
         assertThat(okPage(tserver, "/logs")).contains("tablet server");
         assertThat(Web.get(web(tserver), "/tablet?id=nope").status()).isEqualTo(400);

@@ -32,6 +32,8 @@ public final class WebServer implements AutoCloseable {
 
     private final String serverTitle;
     private final Map<String, String> titles = new LinkedHashMap<>();
+    /** The pages in the navigation bar, in order. */
+    private final Map<String, String> navigation = new LinkedHashMap<>();
     private final Map<String, WebPage> pages = new LinkedHashMap<>();
     private final MetricRegistry metrics;
     private HttpServer http;
@@ -43,20 +45,25 @@ public final class WebServer implements AutoCloseable {
         this.metrics = metrics;
     }
 
-    /** Adds a page at {@code path} ("/tables"); a null title keeps it out of the navigation bar. */
+    /** Adds a page at {@code path} ("/tables"), linked from the navigation bar. */
     public WebServer page(String path, String title, WebPage page) {
+        detailPage(path, title, page);
+        navigation.put(path, title);
+        return this;
+    }
+
+    /** Adds a page reached by links from other pages only (one table, one tablet). */
+    public WebServer detailPage(String path, String title, WebPage page) {
         basalt.common.check.Check.arg(path.startsWith("/") && !pages.containsKey(path) && !path.equals("/metrics"),
                 "web page path %s must start with / and be new", path);
         pages.put(path, page);
-        if (title != null) {
-            titles.put(path, title);
-        }
+        titles.put(path, title);
         return this;
     }
 
     /** Binds {@code host:port} (port 0: the OS chooses) and serves. */
     public WebServer start(String host, int port) throws IOException {
-        titles.put("/metrics", "Metrics");
+        navigation.put("/metrics", "Metrics");
         http = HttpServer.create(new InetSocketAddress(host, port), 16);
         AtomicInteger count = new AtomicInteger();
         threads = Executors.newFixedThreadPool(2, runnable -> {
@@ -113,7 +120,7 @@ public final class WebServer implements AutoCloseable {
 
     private String layout(String title, Html.Raw body) {
         StringBuilder nav = new StringBuilder("<nav>");
-        titles.forEach((path, name) -> nav.append(Html.link(path, name)));
+        navigation.forEach((path, name) -> nav.append(Html.link(path, name)));
         nav.append("</nav>");
         return "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" + Html.escape(title + " - " + serverTitle)
                 + "</title><style>" + STYLE + "</style></head><body>\n<h1>" + Html.escape(serverTitle) + "</h1>\n"

@@ -32,7 +32,7 @@ class WebServerTest {
         server = new WebServer("test <server>", metrics)
                 .page("/", "Home", query -> Html.table("names", "name", "link")
                         .row("<script>alert(1)</script>", Html.link(Html.url("/t", "id", "a&b c"), "x\"y")).toHtml())
-                .page("/t", null, query -> Html.paragraph("id=" + query.get("id")))
+                .detailPage("/t", "T", query -> Html.paragraph("id=" + query.get("id")))
                 .start("127.0.0.1", 0);
 
         HttpResponse<String> home = get("/");
@@ -43,7 +43,7 @@ class WebServerTest {
                 .contains("<td>&lt;script&gt;alert(1)&lt;/script&gt;</td>")
                 .contains("<a href=\"/t?id=a%26b+c\">x&quot;y</a>")
                 .doesNotContain("<script>")
-                .contains("<a href=\"/\">Home</a><a href=\"/metrics\">Metrics</a>"); // untitled /t is not in the nav
+                .contains("<a href=\"/\">Home</a><a href=\"/metrics\">Metrics</a>"); // the detail page /t is not in the nav
         assertThat(get("/t?id=a%26b+c").body()).contains("<p>id=a&amp;b c</p>");
     }
 
