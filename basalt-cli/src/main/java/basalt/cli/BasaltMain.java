@@ -25,15 +25,11 @@ public final class BasaltMain implements Runnable {
     }
 
     public static void main(String[] args) {
-        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
-            // Tools: people read stdout, so only warnings (a torn tail cut by recovery, say) go to stderr.
-            // Servers: their log is what an operator reads after a failover, so it says what happened.
-            boolean server = args.length > 0 && (args[0].equals("master") || args[0].equals("tserver"))
-                    && (args.length < 2 || args[1].startsWith("-"));
-            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", server ? "info" : "warn");
-            System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
-            System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "HH:mm:ss.SSS");
-        }
+        // Tools: people read stdout, so only warnings (a torn tail cut by recovery, say) go to stderr.
+        // Servers: their log is what an operator reads after a failover, so it says what happened.
+        boolean server = args.length > 0 && (args[0].equals("master") || args[0].equals("tserver"))
+                && (args.length < 2 || args[1].startsWith("-"));
+        Logging.toStderr(server);
         System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }
 

@@ -145,7 +145,8 @@ final class LocalCluster {
         command.add(System.getProperty("java.class.path"));
         command.add(MAIN_CLASS);
         command.add(kind);
-        command.addAll(List.of("--fs_wal_dir", walDir.toString(), "--fs_data_dir", dataDir.toString()));
+        command.addAll(List.of("--fs_wal_dir", walDir.toString(), "--fs_data_dir", dataDir.toString(),
+                "--webserver_port", "0"));
         command.addAll(serverArgs);
         Path logFile = dir.resolve(name + ".log");
         Files.writeString(logFile, "==== " + Instant.now() + " local-cluster starts " + name + ": " + kind + " "

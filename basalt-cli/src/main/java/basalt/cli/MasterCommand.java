@@ -37,7 +37,7 @@ final class MasterCommand implements Callable<Integer> {
     @Option(names = "--rpc_bind", description = "host:port to listen on; must be one of --master_addresses.")
     String rpcBind;
 
-    @Option(names = "--webserver_port", defaultValue = "-1", description = "Web UI port (not served yet; accepted for CLI compatibility).")
+    @Option(names = "--webserver_port", defaultValue = "-1", description = "Web UI port on the --rpc_bind host; 0 lets the OS choose, -1 (default) serves none.")
     int webserverPort;
 
     @Option(names = "--tserver_dead_ms", defaultValue = "30000",
@@ -66,8 +66,9 @@ final class MasterCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--rpc_bind " + bind
                     + " is not one of --master_addresses " + masters + " (a master's address is its identity)");
         }
+        Logging.toFileAndRing(dataDir, "master");
         MasterServer server = MasterServer.start(MasterServerOptions.defaults(walDir, dataDir, bind, masters)
-                .withTserverDeadMs(tserverDeadMs));
+                .withTserverDeadMs(tserverDeadMs).withWebserverPort(webserverPort));
         CountDownLatch stopped = new CountDownLatch(1);
         Signals.onTerminate(() -> {
             server.close();

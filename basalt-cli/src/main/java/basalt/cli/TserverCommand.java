@@ -24,7 +24,7 @@ final class TserverCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--rpc_bind", defaultValue = "127.0.0.1:0", description = "host:port to listen on; port 0 lets the OS choose (default ${DEFAULT-VALUE}).")
     String rpcBind;
 
-    @Option(names = "--webserver_port", defaultValue = "-1", description = "Web UI port (not served yet; accepted for CLI compatibility).")
+    @Option(names = "--webserver_port", defaultValue = "-1", description = "Web UI port on the --rpc_bind host; 0 lets the OS choose, -1 (default) serves none.")
     int webserverPort;
 
     @Option(names = "--master_addresses", description = "Masters to heartbeat to, host:port,host:port,...; one current master is enough, the rest are learned (none: no heartbeats).")
@@ -46,6 +46,7 @@ final class TserverCommand implements java.util.concurrent.Callable<Integer> {
                 .withWalSegmentBytes(walSegmentBytes)
                 .withMasterAddresses(MasterAddresses.parse(masterAddresses))
                 .withHeartbeatIntervalMs(heartbeatIntervalMs);
+        Logging.toFileAndRing(dataDir, "tserver");
         TabletServer server = TabletServer.start(options);
         CountDownLatch stopped = new CountDownLatch(1);
         Runnable stop = () -> {

@@ -40,7 +40,7 @@ class LocalClusterCommandTest {
     private Process localCluster;
     private final List<Long> serverPids = new ArrayList<>();
 
-    private record Member(String kind, String name, String uuid, long pid, String rpcAddress) {}
+    private record Member(String kind, String name, String uuid, long pid, String rpcAddress, String webAddress) {}
 
     @Test
     void startsStopsCleanlyAndRestartsTheSameCluster() throws Exception {
@@ -55,6 +55,11 @@ class LocalClusterCommandTest {
             assertThat(entry.getRole()).isEqualTo("LEADER");
         });
         assertThat(first).allSatisfy(member -> assertThat(isAlive(member.pid())).as(member.name()).isTrue());
+        java.net.http.HttpResponse<String> page = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + master.webAddress() + "/")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.body()).contains(master.uuid(), "LEADER");
         stopAndAssertEveryServerExited(first);
         assertThat(data.resolve(LocalCluster.CLUSTER_JSON)).doesNotExist();
 
@@ -133,9 +138,9 @@ class LocalClusterCommandTest {
         List<Member> members = new ArrayList<>();
         Matcher matcher = MEMBER.matcher(json);
         while (matcher.find()) {
-            assertThat(matcher.group(6)).isEqualTo("null"); // no server serves a web UI yet
+            assertThat(matcher.group(6)).matches("\"127\\.0\\.0\\.1:\\d+\""); // every server serves its web UI
             members.add(new Member(matcher.group(1), matcher.group(2), matcher.group(3), Long.parseLong(matcher.group(4)),
-                    matcher.group(5)));
+                    matcher.group(5), matcher.group(6).replace("\"", "")));
         }
         assertThat(json.trim()).startsWith("[").endsWith("]");
         return members;

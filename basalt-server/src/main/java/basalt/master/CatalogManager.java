@@ -90,6 +90,8 @@ public final class CatalogManager implements AutoCloseable {
     private volatile long servingSinceNanos;
     private final java.util.Set<String> rehomed = ConcurrentHashMap.newKeySet();
     private volatile boolean rehomedLogged;
+    /** Told of each failover this master won once every live tablet server re-homed (metrics). */
+    private volatile java.util.function.ObjLongConsumer<GroupDriver.Failover> failoverListener = (f, rehomed) -> { };
     /** Runs a task round soon, on the task thread; set by the server before it serves. */
     private volatile Runnable taskRoundSoon = () -> { };
     // When the last sweep ran; only the task thread touches it.
@@ -161,13 +163,36 @@ public final class CatalogManager implements AutoCloseable {
         List<TabletServerRegistry.Entry> live = liveServers();
         if (live.stream().allMatch(entry -> rehomed.contains(entry.server().getUuid()))) {
             rehomedLogged = true;
-            LOG.info("failover of the catalog to {} in term {}: all {} live tablet servers re-homed {} ms after it began to serve",
-                    self, leaderTerm, live.size(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - servingSinceNanos));
+            long now = System.nanoTime();
+            Optional<GroupDriver.Failover> won = catalogGroup.lastFailover().filter(f -> f.term() == leaderTerm);
+            if (won.isEmpty()) {
+                LOG.info("failover of the catalog to {} in term {}: all {} live tablet servers re-homed {} ms after it began to serve",
+                        self, leaderTerm, live.size(), TimeUnit.NANOSECONDS.toMillis(now - servingSinceNanos));
+                return;
+            }
+            GroupDriver.Failover f = won.get();
+            long rehomedNanos = now - f.servingSinceNanos();
+            // The one line that splits a failover's unavailability into its four phases.
+            LOG.info("failover of the catalog to {} in term {}: detection {} ms, election {} ms, leader ready {} ms,"
+                            + " tablet servers re-homed {} ms ({} live), total {} ms", self, leaderTerm,
+                    millis(f.detectionNanos()), millis(f.electionNanos()), millis(f.leaderReadyNanos()),
+                    millis(rehomedNanos), live.size(),
+                    millis(f.detectionNanos() + f.electionNanos() + f.leaderReadyNanos() + rehomedNanos));
+            failoverListener.accept(f, rehomedNanos);
         }
     }
 
     long term() {
         return catalogGroup.status().term();
+    }
+
+    /** Tells {@code listener} of each failover this master wins: the phases, and the re-homing nanos. */
+    void onFailover(java.util.function.ObjLongConsumer<GroupDriver.Failover> listener) {
+        this.failoverListener = listener;
+    }
+
+    private static long millis(long nanos) {
+        return TimeUnit.NANOSECONDS.toMillis(nanos);
     }
 
     // ---------------------------------------------------------------- DDL
@@ -263,6 +288,9 @@ public final class CatalogManager implements AutoCloseable {
                         .setTableId(table.get().getTableId()));
             }
             Optional<ErrorPB> failed = proposeAndWait(op.build());
+            if (failed.isEmpty()) {
+                LOG.info("deleting table {} ({})", table.get().getName(), table.get().getTableId());
+            }
             return failed.map(error -> DeleteTableResponsePB.newBuilder().setError(error).build())
                     .orElse(DeleteTableResponsePB.getDefaultInstance());
         }

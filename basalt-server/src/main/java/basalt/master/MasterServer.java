@@ -70,6 +70,9 @@ public final class MasterServer implements AutoCloseable {
     private final CatalogStateMachine catalog;
     private final CatalogManager catalogManager;
     private final ScheduledExecutorService background;
+    private final basalt.server.metrics.MetricRegistry metrics = new basalt.server.metrics.MetricRegistry();
+    /** The web UI, when {@code --webserver_port} is not -1. */
+    private final basalt.server.web.WebServer web;
     /** Whether an extra task round is queued on {@link #background} and has not started. */
     private final java.util.concurrent.atomic.AtomicBoolean taskRoundQueued = new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -81,12 +84,15 @@ public final class MasterServer implements AutoCloseable {
         NetworkFaults faults = new NetworkFaults();
         this.transport = new GrpcConsensusTransport(self, peers, faults, options.transport());
         this.pool = new DriverPool(options.workerThreads(), options.tickMs());
+        pool.setWalListener(new basalt.server.metrics.WalMetrics(metrics));
+        java.util.concurrent.atomic.AtomicReference<HostPort> webAddress = new java.util.concurrent.atomic.AtomicReference<>();
         DeferredMasterService masterService = new DeferredMasterService();
         PeerPB selfPeer = PeerPB.newBuilder().setUuid(self.value()).setAddress(HostPortPB.newBuilder()
                 .setHost(options.rpcBind().host()).setPort(options.rpcBind().port())).build();
         this.server = ConsensusRpcServer.start(options.rpcBind(), options.transport(), List.of(
                 new ConsensusServiceImpl(self, registry, peers, faults), new FaultInjectionServiceImpl(faults),
-                new StatusService(selfPeer), masterService));
+                new StatusService(selfPeer, webAddress::get), masterService),
+                List.of(new basalt.server.rpc.RpcMetricsInterceptor(metrics)));
 
         Path groupDir = options.walDir().resolve(CATALOG_GROUP);
         Membership membership = openOrDiscover(groupDir);
@@ -99,8 +105,10 @@ public final class MasterServer implements AutoCloseable {
         registry.register(catalogGroup);
         TabletServerRegistry tabletServers = new TabletServerRegistry();
         this.catalogManager = new CatalogManager(self, catalogGroup, catalog, tabletServers, peers, options);
-        masterService.delegate = new MasterServiceImpl(self, options.rpcBind(), catalogGroup, catalogManager,
-                tabletServers, peers, options);
+        MasterServiceImpl masterServiceImpl = new MasterServiceImpl(self, options.rpcBind(), catalogGroup,
+                catalogManager, tabletServers, peers, options);
+        masterService.delegate = masterServiceImpl;
+        MasterMetrics.register(metrics, catalogGroup, catalog, catalogManager);
 
         this.background = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "master-background");
@@ -112,7 +120,11 @@ public final class MasterServer implements AutoCloseable {
         background.scheduleWithFixedDelay(this::runTasksQuietly, options.ddlTaskIntervalMs(),
                 options.ddlTaskIntervalMs(), TimeUnit.MILLISECONDS);
         catalogManager.onTaskRoundWanted(this::runTasksSoon);
-        ServerInfoFile.write(options.dataDir(), new ServerInfo(self.value(), options.rpcBind(), null,
+        this.web = options.webserverPort() < 0 ? null : MasterWebPages.create("master " + self + " (" + options.rpcBind()
+                + ")", metrics, masterServiceImpl, catalogGroup, options).start(options.rpcBind().host(),
+                options.webserverPort());
+        webAddress.set(web == null ? null : web.address());
+        ServerInfoFile.write(options.dataDir(), new ServerInfo(self.value(), options.rpcBind(), webAddress.get(),
                 ProcessHandle.current().pid()));
         LOG.info("master {} serving on {}; catalog membership {}", self, options.rpcBind(), membership);
     }
@@ -328,6 +340,15 @@ public final class MasterServer implements AutoCloseable {
         return server.address();
     }
 
+    /** The web UI's address, when it serves one. */
+    public Optional<HostPort> webAddress() {
+        return Optional.ofNullable(web).map(basalt.server.web.WebServer::address);
+    }
+
+    public basalt.server.metrics.MetricRegistry metrics() {
+        return metrics;
+    }
+
     public GroupDriver.Status catalogStatus() {
         return catalogGroup.status();
     }
@@ -336,6 +357,9 @@ public final class MasterServer implements AutoCloseable {
     public void close() {
         LOG.info("master {} stopping", self);
         background.shutdownNow();
+        if (web != null) {
+            web.close();
+        }
         server.close();
         catalogManager.close();
         registry.unregister(catalogGroup);
@@ -348,15 +372,22 @@ public final class MasterServer implements AutoCloseable {
     /** Answers GetStatus (kind "master"), the readiness probe every Basalt server answers. */
     private static final class StatusService extends TabletServerServiceGrpc.TabletServerServiceImplBase {
         private final PeerPB self;
+        private final java.util.function.Supplier<HostPort> webAddress;
 
-        StatusService(PeerPB self) {
+        StatusService(PeerPB self, java.util.function.Supplier<HostPort> webAddress) {
             this.self = self;
+            this.webAddress = webAddress;
         }
 
         @Override
         public void getStatus(ServerStatusRequestPB request, StreamObserver<ServerStatusResponsePB> response) {
-            response.onNext(ServerStatusResponsePB.newBuilder().setSelf(self).setKind("master")
-                    .setPid(ProcessHandle.current().pid()).build());
+            ServerStatusResponsePB.Builder status = ServerStatusResponsePB.newBuilder().setSelf(self).setKind("master")
+                    .setPid(ProcessHandle.current().pid());
+            HostPort web = webAddress.get();
+            if (web != null) {
+                status.setWebAddress(HostPortPB.newBuilder().setHost(web.host()).setPort(web.port()));
+            }
+            response.onNext(status.build());
             response.onCompleted();
         }
     }

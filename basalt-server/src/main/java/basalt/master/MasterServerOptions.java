@@ -12,6 +12,7 @@ import java.util.List;
  * Everything a master is started with.
  *
  * @param masterAddresses every master's address, this one's included; the order does not matter
+ * @param webserverPort the web UI port, 0 to let the OS choose, -1 for none ({@code --webserver_port})
  * @param tserverUnresponsiveMs a tablet server silent this long counts as dead
  * @param ddlTaskIntervalMs how often the leader drives tablet creation and deletion on tablet servers
  * @param tserverDeadMs a tablet server silent this long has its replicas replaced elsewhere
@@ -32,6 +33,11 @@ public record MasterServerOptions(Path walDir, Path dataDir, HostPort rpcBind, L
         return new MasterServerOptions(walDir, dataDir, rpcBind, masterAddresses, -1,
                 TabletServerOptions.DEFAULT_TICK_MS, TabletServerOptions.DEFAULT_RAFT,
                 Math.max(2, Runtime.getRuntime().availableProcessors()), TransportOptions.DEFAULTS, 1_000, 3_000, 100, 30_000);
+    }
+
+    public MasterServerOptions withWebserverPort(int port) {
+        return new MasterServerOptions(walDir, dataDir, rpcBind, masterAddresses, port, tickMs, raft,
+                workerThreads, transport, flushIntervalMs, tserverUnresponsiveMs, ddlTaskIntervalMs, tserverDeadMs);
     }
 
     public MasterServerOptions withTserverDeadMs(long ms) {

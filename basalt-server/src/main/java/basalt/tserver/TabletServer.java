@@ -50,6 +50,9 @@ public final class TabletServer implements AutoCloseable {
     private final ScheduledExecutorService flusher;
     // Present when the server was given masters; started once this server serves.
     private final Optional<Heartbeater> heartbeater;
+    private final basalt.server.metrics.MetricRegistry metrics = new basalt.server.metrics.MetricRegistry();
+    /** The web UI, when {@code --webserver_port} is not -1. */
+    private final basalt.server.web.WebServer web;
 
     private TabletServer(TabletServerOptions options) throws IOException {
         this.options = options;
@@ -58,6 +61,7 @@ public final class TabletServer implements AutoCloseable {
         this.self = NodeId.of(ServerIdentity.loadOrCreate(options.dataDir()));
         this.store = TabletStore.open(options.dataDir().resolve("store"));
         this.pool = new DriverPool(options.workerThreads(), options.tickMs());
+        pool.setWalListener(new basalt.server.metrics.WalMetrics(metrics));
         this.peers = new PeerDirectory();
         this.peerFile = new PeerFile(options.dataDir().resolve("peers"));
         peerFile.loadInto(peers);
@@ -74,7 +78,8 @@ public final class TabletServer implements AutoCloseable {
         java.util.concurrent.atomic.AtomicReference<HostPort> bound = new java.util.concurrent.atomic.AtomicReference<>();
         TabletServerServiceImpl tabletService = new TabletServerServiceImpl(self, bound::get, tablets, peers, masterTerms);
         this.server = ConsensusRpcServer.start(options.rpcBind(), options.transport(),
-                List.of(consensus, faultService, tabletService));
+                List.of(consensus, faultService, tabletService),
+                List.of(new basalt.server.rpc.RpcMetricsInterceptor(metrics)));
         HostPort address = server.address();
         bound.set(address);
         PeerPB selfPeer = PeerPB.newBuilder().setUuid(self.value())
@@ -93,7 +98,14 @@ public final class TabletServer implements AutoCloseable {
         heartbeater.ifPresent(Heartbeater::start);
         // A replica that becomes leader is reported at once: the master waits on it to call a table usable.
         heartbeater.ifPresent(beats -> tablets.onLeaderReady(beats::heartbeatNow));
-        ServerInfoFile.write(options.dataDir(), new ServerInfo(self.value(), address, null, ProcessHandle.current().pid()));
+        basalt.server.metrics.RaftMetrics.register(metrics,
+                () -> tablets.all().stream().map(TabletReplica::driver).toList());
+        metrics.gaugeCallback("basalt_tserver_tablets", "Tablet replicas hosted by this tablet server.", List.of(),
+                values -> values.report(tablets.all().size()));
+        this.web = options.webserverPort() < 0 ? null : TabletServerWebPages.create("tablet server " + self + " ("
+                + address + ")", metrics, tablets, options).start(address.host(), options.webserverPort());
+        ServerInfoFile.write(options.dataDir(), new ServerInfo(self.value(), address,
+                web == null ? null : web.address(), ProcessHandle.current().pid()));
         LOG.info("tablet server {} serving on {} with {} tablets; masters {}", self, address, tablets.all().size(),
                 heartbeater.map(Heartbeater::masters).orElse(List.of()));
     }
@@ -118,6 +130,15 @@ public final class TabletServer implements AutoCloseable {
         return server.address();
     }
 
+    /** The web UI's address, when it serves one. */
+    public Optional<HostPort> webAddress() {
+        return Optional.ofNullable(web).map(basalt.server.web.WebServer::address);
+    }
+
+    public basalt.server.metrics.MetricRegistry metrics() {
+        return metrics;
+    }
+
     public TabletManager tablets() {
         return tablets;
     }
@@ -136,6 +157,9 @@ public final class TabletServer implements AutoCloseable {
     public void close() {
         LOG.info("tablet server {} stopping", self);
         heartbeater.ifPresent(Heartbeater::close);
+        if (web != null) {
+            web.close();
+        }
         server.close();
         flusher.shutdownNow();
         tablets.close();

@@ -21,6 +21,7 @@ public final class DriverPool implements AutoCloseable {
     private final ExecutorService walSyncers;
     private final CopyOnWriteArrayList<GroupDriver> groups = new CopyOnWriteArrayList<>();
     private final long tickMs;
+    private volatile basalt.consensus.wal.WalListener walListener = basalt.consensus.wal.WalListener.NONE;
 
     public DriverPool(int workerThreads, long tickMs) {
         Check.arg(workerThreads >= 1, "workerThreads %s must be >= 1", workerThreads);
@@ -38,6 +39,15 @@ public final class DriverPool implements AutoCloseable {
 
     /** Enough fsyncs in flight at once for the groups of one disk; each blocks its thread. */
     private static final int WAL_SYNC_THREADS = 8;
+
+    /** Every WAL a group opens on this pool from now on reports to {@code listener} (a server's metrics). */
+    public void setWalListener(basalt.consensus.wal.WalListener listener) {
+        this.walListener = java.util.Objects.requireNonNull(listener);
+    }
+
+    basalt.consensus.wal.WalListener walListener() {
+        return walListener;
+    }
 
     ExecutorService workers() {
         return workers;

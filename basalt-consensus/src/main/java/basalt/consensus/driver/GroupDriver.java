@@ -89,6 +89,14 @@ public final class GroupDriver implements AutoCloseable {
                          long appliedIndex, Membership membership, long logCacheBytesUsed, long walFirstIndex,
                          int walSegments) {}
 
+    /**
+     * The phases of the last failover this replica won, for metrics: detection (the old leader silent
+     * until this replica started an election), election (until it won), leader ready (until it applied
+     * the first entry of its term and served), and when it began to serve ({@link System#nanoTime()}).
+     */
+    public record Failover(long term, long detectionNanos, long electionNanos, long leaderReadyNanos,
+                           long servingSinceNanos) {}
+
     private final GroupOptions options;
     private final StateMachine stateMachine;
     private final Transport transport;
@@ -124,6 +132,13 @@ public final class GroupDriver implements AutoCloseable {
     private long leaderSilentForNanos;
     private long becameLeaderNanos = -1;
     private long readyLoggedTerm = -1;
+    // For operators (metrics, web UI): written by the group thread, read by any.
+    private volatile long electionsStarted;
+    private volatile long leaderChanges;
+    private volatile Failover lastFailover;
+    private volatile Map<NodeId, Long> peerMatchIndexes = Map.of();
+    private Optional<NodeId> lastKnownLeader = Optional.empty(); // group thread only
+    private int ticksSincePeerSnapshot; // group thread only
 
     private GroupDriver(GroupOptions options, StateMachine stateMachine, Transport transport, DriverPool pool,
                         Wal wal, ConsensusMetadata metadata) {
@@ -167,6 +182,7 @@ public final class GroupDriver implements AutoCloseable {
             ConsensusMetadataFile.create(metadataFile, metadata);
         }
         Wal wal = Wal.open(options.walDir(), options.wal(), pool.walSyncers());
+        wal.setListener(pool.walListener());
         OpId applied = stateMachine.lastApplied();
         if (applied.index() > wal.lastIndex()) {
             // The state machine is ahead of the log (a tablet copy was installed, then we crashed before the
@@ -199,6 +215,7 @@ public final class GroupDriver implements AutoCloseable {
                 tickQueued.set(false);
                 step(new Input.Tick());
                 maybeCollectGarbage();
+                maybeSnapshotPeerProgress();
             })) {
                 tickQueued.set(false);
             }
@@ -294,6 +311,34 @@ public final class GroupDriver implements AutoCloseable {
 
     public NodeId self() {
         return options.self();
+    }
+
+    /** Elections this replica started (it became candidate; pre-votes that went nowhere do not count). */
+    public long electionsStarted() {
+        return electionsStarted;
+    }
+
+    /** How many times the leader this replica knows of changed to another one (itself included). */
+    public long leaderChanges() {
+        return leaderChanges;
+    }
+
+    /** The last failover this replica won and logged, if any. */
+    public Optional<Failover> lastFailover() {
+        return Optional.ofNullable(lastFailover);
+    }
+
+    /**
+     * While leading: each peer's match index (how far its log is known to agree with ours), refreshed about
+     * once a second; empty when not leading. The gap to {@link Status#lastOpId()} is a follower's lag.
+     */
+    public Map<NodeId, Long> peerMatchIndexes() {
+        return peerMatchIndexes;
+    }
+
+    /** The directory of this replica's WAL segments. */
+    public Path walDir() {
+        return options.walDir();
     }
 
     /** The named WAL anchors (oldest index each still needs) and their minimum, for operators. */
@@ -484,7 +529,29 @@ public final class GroupDriver implements AutoCloseable {
         }
     }
 
+    /** Copies the leader's per-peer progress for other threads, every {@code gcEveryTicks} ticks (cheap on 1000s of groups). */
+    private void maybeSnapshotPeerProgress() {
+        if (closed || ++ticksSincePeerSnapshot < options.gcEveryTicks()) {
+            return;
+        }
+        ticksSincePeerSnapshot = 0;
+        if (core.role() instanceof basalt.consensus.core.Role.Leader leader) {
+            Map<NodeId, Long> matches = new TreeMap<>(java.util.Comparator.comparing(NodeId::value));
+            leader.progress().forEach((peer, progress) -> matches.put(peer, progress.matchIndex()));
+            peerMatchIndexes = java.util.Collections.unmodifiableMap(matches);
+        } else if (!peerMatchIndexes.isEmpty()) {
+            peerMatchIndexes = Map.of();
+        }
+    }
+
     private void publishStatus() {
+        Optional<NodeId> leader = core.leaderHint();
+        if (leader.isPresent() && !leader.equals(lastKnownLeader)) {
+            LOG.info("group {} replica {}: leader is now {} in term {} (was {})", options.groupId(), options.self(),
+                    leader.get(), core.term(), lastKnownLeader.map(NodeId::value).orElse("unknown"));
+            lastKnownLeader = leader;
+            leaderChanges++;
+        }
         long applied = stateMachine.lastApplied().index();
         boolean servesWrites = core.isLeaderReady() && applied >= core.firstIndexOfTerm();
         boolean becameReady = servesWrites && readyLoggedTerm != core.term();
@@ -511,6 +578,8 @@ public final class GroupDriver implements AutoCloseable {
             LOG.info("group {}: {} leads term {} and serves", options.groupId(), options.self(), core.term());
             return;
         }
+        lastFailover = new Failover(core.term(), leaderSilentForNanos, becameLeaderNanos - electionStartedNanos,
+                now - becameLeaderNanos, now);
         LOG.info("group {}: failover to {} in term {}: detection {} ms, election {} ms, leader ready {} ms, total {} ms",
                 options.groupId(), options.self(), core.term(), TimeUnit.NANOSECONDS.toMillis(leaderSilentForNanos),
                 TimeUnit.NANOSECONDS.toMillis(becameLeaderNanos - electionStartedNanos),
@@ -529,7 +598,11 @@ public final class GroupDriver implements AutoCloseable {
                 && electionStartedNanos < 0) {
             electionStartedNanos = now;
             leaderSilentForNanos = now - lastAppendFromLeaderNanos;
-        } else if (event.text().startsWith("became leader")) {
+        }
+        if (event.text().startsWith("became candidate")) {
+            electionsStarted++;
+        }
+        if (event.text().startsWith("became leader")) {
             becameLeaderNanos = now;
         } else if (event.text().startsWith("became follower")) {
             electionStartedNanos = -1;

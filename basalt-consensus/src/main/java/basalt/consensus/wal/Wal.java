@@ -95,6 +95,7 @@ public final class Wal implements Closeable {
      * WAL are safe (group commit elects one fsync leader among them).
      */
     private final java.util.concurrent.Executor sharedSyncer;
+    private volatile WalListener listener = WalListener.NONE;
 
     private Wal(Path dir, WalOptions options, List<Segment> segments, java.util.concurrent.Executor sharedSyncer) {
         this.dir = dir;
@@ -184,6 +185,11 @@ public final class Wal implements Closeable {
     /** Every entry at or below this index is on disk and fsynced. */
     public long durableIndex() {
         return durableIndex;
+    }
+
+    /** Tells {@code newListener} of every fsync and write from now on (a server's metrics). */
+    public void setListener(WalListener newListener) {
+        this.listener = java.util.Objects.requireNonNull(newListener);
     }
 
     /** How many fsyncs of segment data this WAL has issued (group commit makes it far below appends). */
@@ -279,7 +285,12 @@ public final class Wal implements Closeable {
     /** Writes the active segment's buffered appends; a failed write fails the WAL. Caller holds the write lock. */
     private void flushActive() throws IOException {
         try {
-            active().flush();
+            Segment segment = active();
+            long before = segment.writtenBytes;
+            segment.flush();
+            if (segment.writtenBytes > before) {
+                listener.wrote(segment.writtenBytes - before);
+            }
         } catch (IOException e) {
             fail(e);
             throw e;
@@ -441,7 +452,9 @@ public final class Wal implements Closeable {
                     throw e;
                 }
                 fsyncCount.incrementAndGet();
-                fsyncNanosAverage += (System.nanoTime() - fsyncStartNanos - fsyncNanosAverage) / 8;
+                long fsyncNanos = System.nanoTime() - fsyncStartNanos;
+                listener.fsynced(fsyncNanos);
+                fsyncNanosAverage += (fsyncNanos - fsyncNanosAverage) / 8;
                 long batchAppends = coveredSequence - syncedSequence;
                 // Grow at once, decay by one per fsync: a lone appender is back to "no gathering" quickly.
                 expectedBatchAppends = batchAppends >= expectedBatchAppends ? batchAppends : expectedBatchAppends - 1;

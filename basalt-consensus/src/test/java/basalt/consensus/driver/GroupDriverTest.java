@@ -249,6 +249,52 @@ class GroupDriverTest {
                 .satisfies(e -> assertThat(((ProposalRefusedException) e).leaderHint()).contains(leader.self()));
     }
 
+    /**
+     * Goal: what operators read off a replica follows what happened: WAL fsyncs and bytes reach the pool's
+     * listener, a leader knows each follower's match index, and a failover leaves an election, a leader
+     * change and the new leader's failover phases behind.
+     */
+    @Test
+    void operatorViewFollowsElectionsReplicationAndFailover() throws Exception {
+        java.util.concurrent.atomic.AtomicLong fsyncs = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicLong bytes = new java.util.concurrent.atomic.AtomicLong();
+        pool.setWalListener(new basalt.consensus.wal.WalListener() {
+            @Override
+            public void fsynced(long nanos) {
+                fsyncs.incrementAndGet();
+            }
+
+            @Override
+            public void wrote(long count) {
+                bytes.addAndGet(count);
+            }
+        });
+        List<NodeId> ids = startGroup(3, WalOptions.defaults(), GroupOptions.DEFAULT_LOG_CACHE_BYTES_MAX);
+        GroupDriver first = awaitLeader();
+        first.propose(ByteString.copyFromUtf8("a=1")).get(10, TimeUnit.SECONDS);
+
+        assertThat(fsyncs.get()).isPositive();
+        assertThat(bytes.get()).isPositive();
+        assertThat(first.electionsStarted()).isGreaterThanOrEqualTo(1);
+        long last = first.status().lastOpId().index();
+        await(() -> first.peerMatchIndexes().size() == 2
+                && first.peerMatchIndexes().values().stream().allMatch(match -> match == last),
+                "the leader reports both followers caught up to " + last);
+        for (NodeId id : ids) {
+            await(() -> replicas.get(id).leaderChanges() == 1, id + " saw one leader");
+        }
+
+        crash(first.self());
+        GroupDriver second = awaitLeader();
+        await(() -> second.lastFailover().isPresent(), "the new leader records its failover");
+        GroupDriver.Failover failover = second.lastFailover().get();
+        assertThat(failover.term()).isEqualTo(second.status().term());
+        assertThat(failover.electionNanos()).isPositive();
+        assertThat(second.leaderChanges()).as("the first leader, then itself").isGreaterThanOrEqualTo(2);
+        assertThat(second.electionsStarted()).isGreaterThanOrEqualTo(1);
+        await(() -> second.peerMatchIndexes().size() == 2, "the new leader tracks both peers");
+    }
+
     // ---------------------------------------------------------------- helpers
 
     private List<NodeId> startGroup(int voters, WalOptions walOptions, long cacheBytes) throws IOException {

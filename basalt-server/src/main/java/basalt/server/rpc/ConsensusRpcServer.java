@@ -30,12 +30,18 @@ public final class ConsensusRpcServer implements AutoCloseable {
     /** Binds {@code bind} (port 0: any free port) and starts serving {@code services}. */
     public static ConsensusRpcServer start(HostPort bind, TransportOptions options, List<BindableService> services)
             throws IOException {
+        return start(bind, options, services, List.of());
+    }
+
+    /** As {@link #start(HostPort, TransportOptions, List)}, every call passing through {@code interceptors} (metrics). */
+    public static ConsensusRpcServer start(HostPort bind, TransportOptions options, List<BindableService> services,
+                                           List<io.grpc.ServerInterceptor> interceptors) throws IOException {
         NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(bind.host(), bind.port()))
                 .directExecutor()
                 .maxInboundMessageSize(options.maxInboundMessageBytes())
                 .permitKeepAliveTime(5, TimeUnit.SECONDS)
                 .permitKeepAliveWithoutCalls(true);
-        services.forEach(builder::addService);
+        services.forEach(service -> builder.addService(io.grpc.ServerInterceptors.intercept(service, interceptors)));
         Server server = builder.build().start();
         HostPort bound = new HostPort(bind.host(), ((InetSocketAddress) server.getListenSockets().get(0)).getPort());
         LOG.info("consensus RPC server listening on {}", bound);
