@@ -1,6 +1,7 @@
 package basalt.tablet;
 
 import basalt.common.check.Check;
+import basalt.common.key.XxHash64;
 import basalt.common.time.HybridClock;
 import basalt.consensus.core.Entry;
 import basalt.consensus.core.EntryType;
