@@ -85,6 +85,10 @@ public final class Session implements AutoCloseable {
             throw new IllegalStateException("flush before changing the flush mode (" + outstandingOps + " operations pending)");
         }
         flushMode = mode;
+        if (mode != FlushMode.AUTO_FLUSH_BACKGROUND && flushTimer != null) {
+            flushTimer.cancel(false);
+            flushTimer = null;
+        }
         return this;
     }
 
@@ -271,7 +275,9 @@ public final class Session implements AutoCloseable {
     }
 
     private synchronized void onFlushTimer() {
-        buffers.values().forEach(this::maybeSend);
+        if (flushMode == FlushMode.AUTO_FLUSH_BACKGROUND) {
+            buffers.values().forEach(this::maybeSend);
+        }
     }
 
     /** Sends the next batch of a tablet unless one is in flight. Called with this locked. */

@@ -14,7 +14,7 @@ import basalt.proto.TabletServerServiceGrpc;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
-import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -71,7 +71,7 @@ public final class TabletLeaderCaller {
 
     /** What one call learned across its attempts. */
     private static final class CallState {
-        final Set<HostPort> failed = new HashSet<>();
+        final Set<HostPort> failed = new LinkedHashSet<>();
         HostPort hinted;
         int rotation;
     }
