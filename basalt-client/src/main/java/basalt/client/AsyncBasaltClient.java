@@ -97,10 +97,11 @@ public final class AsyncBasaltClient implements AutoCloseable {
      */
     public CompletableFuture<BasaltTable> createTable(String name, Schema schema, CreateTableOptions tableOptions) {
         Deadline deadline = newDeadline();
+        CreateTableRequestPB.Builder builder = CreateTableRequestPB.newBuilder().setName(name).setSchema(schema.toPB())
+                .setPartitionSchema(tableOptions.toPB(schema)).setNumReplicas(tableOptions.numReplicas());
+        // Only a request that will be sent gets an id: an id never completed would hold every server's mark back.
         RequestIdPB requestId = requests.newRequest();
-        CreateTableRequestPB request = CreateTableRequestPB.newBuilder().setName(name).setSchema(schema.toPB())
-                .setPartitionSchema(tableOptions.toPB(schema)).setNumReplicas(tableOptions.numReplicas())
-                .setRequestId(requestId).build();
+        CreateTableRequestPB request = builder.setRequestId(requestId).build();
         CompletableFuture<BasaltTable> created = masters.<CreateTableResponsePB>call("create table " + name, deadline,
                         (stub, observer) -> stub.createTable(request, observer), response -> errorOf(response.hasError(),
                                 response.getError()))

@@ -103,9 +103,7 @@ public final class BasaltClient implements AutoCloseable {
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof BasaltException basalt) {
-                // A fresh exception with the same code, so the stack shows the caller too.
-                throw new BasaltException(basalt.code(), basalt.getMessage().substring(basalt.code().toString().length() + 2),
-                        basalt);
+                throw new BasaltException(basalt);
             }
             if (cause instanceof RuntimeException runtime) {
                 throw runtime;

@@ -23,6 +23,12 @@ public class BasaltException extends RuntimeException {
         this.code = code;
     }
 
+    /** The same failure thrown again from the caller's thread, so its stack shows the caller too. */
+    BasaltException(BasaltException original) {
+        super(original.getMessage(), original, true, true);
+        this.code = original.code;
+    }
+
     public static BasaltException of(String what, ErrorPB error) {
         return new BasaltException(error.getCode(), what + ": " + error.getMessage());
     }

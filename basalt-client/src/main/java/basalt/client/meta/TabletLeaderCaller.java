@@ -58,7 +58,16 @@ public final class TabletLeaderCaller {
     public <T> CompletableFuture<T> call(String what, String tableId, String tabletId, Deadline deadline,
                                          TabletRpc<T> rpc, Function<T, Optional<ErrorPB>> errorOf) {
         CallState state = new CallState();
-        return retrier.run(what, deadline, () -> metaCache.locations(tableId, deadline).thenCompose(locations -> {
+        return retrier.run(what, deadline, () -> metaCache.locations(tableId, deadline).handle((locations, failure) -> {
+            if (failure != null) {
+                Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                        ? failure.getCause() : failure;
+                // The fetch is shared: it may have run out of another caller's (shorter) time, not ours.
+                if (cause instanceof BasaltException e && e.code() == Code.TIMED_OUT && !deadline.expired()) {
+                    return CompletableFuture.completedFuture(Outcome.<T>retryLater(e.getMessage()));
+                }
+                return CompletableFuture.<Outcome<T>>failedFuture(cause);
+            }
             Optional<TabletLocation> tablet = locations.tablet(tabletId);
             if (tablet.isEmpty()) {
                 metaCache.invalidate(tableId, locations);
@@ -66,7 +75,7 @@ public final class TabletLeaderCaller {
                         what + ": table " + tableId + " has no tablet " + tabletId + " any more")));
             }
             return attempt(what, locations, tablet.get(), state, deadline, rpc, errorOf);
-        }));
+        }).thenCompose(java.util.function.Function.identity()));
     }
 
     /** What one call learned across its attempts. */
