@@ -35,7 +35,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * exactly the created-and-not-deleted ones, and the longest DDL call is printed as {@code [basalt-measure]}.
  */
 class MasterFailoverClientTest {
-    static final int KILLS = 3;
+    static final int KILLS = 2;
     static final Duration WAIT = Duration.ofSeconds(30);
 
     @RegisterExtension
