@@ -1,6 +1,7 @@
 package basalt.tablet;
 
 import basalt.common.check.Check;
+import basalt.common.key.KeyBytes;
 import basalt.proto.DataType;
 import com.google.protobuf.ByteString;
 import java.io.ByteArrayOutputStream;
@@ -50,40 +51,17 @@ public final class KeyEncoder {
     public static void encodeColumn(DataType type, Object value, ByteArrayOutputStream out) {
         Check.arg(value != null, "a key column of type %s must not be NULL", type);
         switch (type) {
-            case INT8 -> writeBigEndian(out, (Long) value ^ 0x80L, 1);
-            case INT16 -> writeBigEndian(out, (Long) value ^ 0x8000L, 2);
-            case INT32 -> writeBigEndian(out, (Long) value ^ 0x8000_0000L, 4);
-            case INT64, TIMESTAMP -> writeBigEndian(out, (Long) value ^ Long.MIN_VALUE, 8);
-            case BOOL -> out.write((Boolean) value ? 1 : 0);
-            case FLOAT -> {
-                int bits = Float.floatToIntBits((Float) value);
-                writeBigEndian(out, bits < 0 ? ~bits : bits ^ Integer.MIN_VALUE, 4);
-            }
-            case DOUBLE -> {
-                long bits = Double.doubleToLongBits((Double) value);
-                writeBigEndian(out, bits < 0 ? ~bits : bits ^ Long.MIN_VALUE, 8);
-            }
-            case STRING -> writeEscaped(out, ((String) value).getBytes(StandardCharsets.UTF_8));
-            case BINARY -> writeEscaped(out, ((ByteString) value).toByteArray());
+            case INT8 -> KeyBytes.writeSigned(out, (Long) value, 1);
+            case INT16 -> KeyBytes.writeSigned(out, (Long) value, 2);
+            case INT32 -> KeyBytes.writeSigned(out, (Long) value, 4);
+            case INT64, TIMESTAMP -> KeyBytes.writeSigned(out, (Long) value, 8);
+            case BOOL -> KeyBytes.writeBool(out, (Boolean) value);
+            case FLOAT -> KeyBytes.writeFloat(out, (Float) value);
+            case DOUBLE -> KeyBytes.writeDouble(out, (Double) value);
+            case STRING -> KeyBytes.writeEscaped(out, ((String) value).getBytes(StandardCharsets.UTF_8));
+            case BINARY -> KeyBytes.writeEscaped(out, ((ByteString) value).toByteArray());
             default -> throw new IllegalArgumentException("unknown type " + type);
         }
-    }
-
-    private static void writeBigEndian(ByteArrayOutputStream out, long value, int widthBytes) {
-        for (int shift = (widthBytes - 1) * 8; shift >= 0; shift -= 8) {
-            out.write((int) (value >>> shift) & 0xFF);
-        }
-    }
-
-    private static void writeEscaped(ByteArrayOutputStream out, byte[] bytes) {
-        for (byte b : bytes) {
-            out.write(b);
-            if (b == 0) {
-                out.write(1);
-            }
-        }
-        out.write(0);
-        out.write(0);
     }
 
     /** Decodes a full tuple of {@code types}; fails if the bytes are not exactly one encoded tuple. */

@@ -1,5 +1,6 @@
 package basalt.tablet;
 
+import basalt.common.key.KeyBytes;
 import basalt.proto.DataType;
 import basalt.proto.PartitionPB;
 import basalt.proto.PartitionSchemaPB;
@@ -117,7 +118,7 @@ public final class PartitionSchema {
         for (int i = 0; i < hashColumns.length; i++) {
             KeyEncoder.encodeColumn(hashTypes.get(i), row[hashColumns[i]], out);
         }
-        return (int) Long.remainderUnsigned(XxHash64.hash(out.toByteArray(), 0), hashBuckets);
+        return KeyBytes.hashBucket(out.toByteArray(), hashBuckets);
     }
 
     /** The range key of a row (cells in schema order; only the range columns are read). */

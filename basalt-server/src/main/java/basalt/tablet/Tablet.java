@@ -1,6 +1,7 @@
 package basalt.tablet;
 
 import basalt.common.check.Check;
+import basalt.common.key.XxHash64;
 import basalt.common.time.HybridClock;
 import basalt.consensus.core.Entry;
 import basalt.consensus.core.EntryType;
@@ -82,6 +83,13 @@ import org.rocksdb.WriteBatch;
  * and is applied only under that version: one that a schema change overtook in the log fails whole with
  * SCHEMA_MISMATCH on every replica.
  *
+ * <p><b>Exactly once.</b> A write that carries a request id has its outcome (row errors and timestamp)
+ * kept in the {@link ReplayCache}, and stored under the tablet's prefix in the same WriteBatch as its rows:
+ * the outcome is durable exactly when the rows are, every replica has it (so a new leader answers a retry
+ * with it), and tablet copies carry it. Storing it beats rebuilding it from the WAL at bootstrap, because
+ * the WAL below the durable point is deleted while a client may still retry a request applied there.
+ * Applying an entry whose request id already has an outcome changes nothing and returns that outcome.
+ *
  * <p>Threads: {@link #apply}, {@link #install} and {@link #snapshot} come from the group's thread,
  * {@link #prepareWrite} from the leader's write path (one at a time), scans and checksums from any thread.
  */
@@ -94,6 +102,10 @@ public final class Tablet implements StateMachine {
     private final byte[] appliedKey;
     private final byte[] rowPrefix;
     private final byte[] rowEnd;
+    /** Where applied request outcomes are stored: this prefix, client id (int16 length, UTF-8), int64 sequence. */
+    private final byte[] outcomePrefix;
+    private final byte[] outcomeEnd;
+    private final ReplayCache replayCache = new ReplayCache();
     private final HybridClock clock;
     private final TabletOptions options;
 
@@ -140,6 +152,8 @@ public final class Tablet implements StateMachine {
         this.appliedKey = TabletStore.concat(dataPrefix, new byte[] {0x01});
         this.rowPrefix = TabletStore.concat(dataPrefix, new byte[] {0x02});
         this.rowEnd = TabletStore.concat(dataPrefix, new byte[] {0x03});
+        this.outcomePrefix = TabletStore.concat(dataPrefix, new byte[] {0x04});
+        this.outcomeEnd = TabletStore.concat(dataPrefix, new byte[] {0x05});
         this.clock = clock;
         this.options = options;
         this.definition = define(metadata);
@@ -155,6 +169,43 @@ public final class Tablet implements StateMachine {
         }
         durableIndex = lastApplied.index(); // with RocksDB's WAL off, whatever we read back was flushed
         largestKey = readLargestKey();
+        loadOutcomes();
+    }
+
+    private void loadOutcomes() {
+        replayCache.clearApplied();
+        try (RocksIterator iterator = store.db().newIterator()) {
+            for (iterator.seek(outcomePrefix); iterator.isValid(); iterator.next()) {
+                byte[] key = iterator.key();
+                if (Arrays.compareUnsigned(key, outcomeEnd) >= 0) {
+                    break;
+                }
+                ByteBuffer buffer = ByteBuffer.wrap(key, outcomePrefix.length, key.length - outcomePrefix.length);
+                byte[] clientId = new byte[buffer.getShort() & 0xFFFF];
+                buffer.get(clientId);
+                long sequence = buffer.getLong();
+                try {
+                    replayCache.load(new String(clientId, java.nio.charset.StandardCharsets.UTF_8), sequence,
+                            WriteResponsePB.parseFrom(iterator.value()));
+                } catch (InvalidProtocolBufferException e) {
+                    throw new IllegalStateException("tablet " + tabletId + ": unreadable stored outcome of a request of "
+                            + "client " + new String(clientId, java.nio.charset.StandardCharsets.UTF_8) + " sequence "
+                            + sequence, e);
+                }
+            }
+        }
+    }
+
+    private byte[] outcomeKey(String clientId, long sequence) {
+        byte[] client = clientId.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        Check.arg(client.length <= 0xFFFF, "client id of %s bytes is too long", client.length);
+        return ByteBuffer.allocate(outcomePrefix.length + 2 + client.length + 8).put(outcomePrefix)
+                .putShort((short) client.length).put(client).putLong(Math.max(0, sequence)).array();
+    }
+
+    /** The outcomes of applied requests that carried an id (leader and followers alike). */
+    public ReplayCache replayCache() {
+        return replayCache;
     }
 
     private byte[] readLargestKey() {
@@ -297,7 +348,7 @@ public final class Tablet implements StateMachine {
                             .setSchemaVersion((changed != null ? changed : definition).schema().version()).build();
                 } else {
                     write = parsed;
-                    response = applyRows(write, prepared != null ? prepared.decodedRows() : null, batch);
+                    response = applyOnce(write, prepared != null ? prepared.decodedRows() : null, batch);
                     newestTimestamp = Math.max(newestTimestamp, write.getTimestamp());
                 }
             }
@@ -313,6 +364,9 @@ public final class Tablet implements StateMachine {
             definition = changed;
         }
         lastApplied = entry.opId();
+        if (write != null && ReplayCache.tracked(write.getRequestId())) {
+            replayCache.recordApplied(write.getRequestId(), (WriteResponsePB) response);
+        }
         if (write != null) {
             clock.update(write.getTimestamp());
             synchronized (mvccLock) {
@@ -358,6 +412,33 @@ public final class Tablet implements StateMachine {
             throw new IllegalStateException("tablet " + tabletId + ": entry " + entry.opId()
                     + " holds no replicated write: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Applies the rows unless the write's request id already has an outcome (then returns that one and
+     * writes nothing); stores the outcome with the rows, and drops the client's outcomes below its first
+     * incomplete sequence, all in {@code batch}.
+     */
+    private WriteResponsePB applyOnce(ReplicatedWritePB write, List<WriteValidator.Row> decodedRows, WriteBatch batch)
+            throws RocksDBException {
+        if (!ReplayCache.tracked(write.getRequestId())) {
+            return applyRows(write, decodedRows, batch);
+        }
+        basalt.proto.RequestIdPB id = write.getRequestId();
+        java.util.Optional<WriteResponsePB> earlier = replayCache.appliedOutcome(id);
+        WriteResponsePB response;
+        if (earlier.isPresent()) {
+            response = earlier.get();
+            pendingLargestKey = largestKey;
+        } else {
+            response = applyRows(write, decodedRows, batch);
+            batch.put(outcomeKey(id.getClientId(), id.getSequence()), response.toByteArray());
+        }
+        if (id.getFirstIncompleteSequence() > 0) {
+            batch.deleteRange(outcomeKey(id.getClientId(), 0),
+                    outcomeKey(id.getClientId(), Math.min(id.getFirstIncompleteSequence(), id.getSequence())));
+        }
+        return response;
     }
 
     /** {@code decodedRows}: the operations' rows as the leader's validation decoded them, or null to decode here. */
@@ -588,7 +669,8 @@ public final class Tablet implements StateMachine {
     /**
      * Length-prefixed records: {@code int32 n, TabletMetadataPB}, {@code int64 newest applied timestamp},
      * then for every stored key of the tablet (all versions, tombstones included) {@code int32 n, key after
-     * the tablet's row prefix, int32 n, value}, ending with {@code int32 -1}. Held in memory: fine for
+     * the tablet's row prefix, int32 n, value}, ending with {@code int32 -1}, then the same for every stored
+     * request outcome (key after the outcome prefix), ending with {@code int32 -1}. Held in memory: fine for
      * tablets of tens of MB; large tablets need a streamed copy.
      */
     @Override
@@ -608,6 +690,19 @@ public final class Tablet implements StateMachine {
                 byte[] value = iterator.value();
                 out.writeInt(key.length - rowPrefix.length);
                 out.write(key, rowPrefix.length, key.length - rowPrefix.length);
+                out.writeInt(value.length);
+                out.write(value);
+            }
+            out.writeInt(-1);
+            // Applied request outcomes, so a retry that reaches this copy after a leader change is not applied twice.
+            for (iterator.seek(outcomePrefix); iterator.isValid(); iterator.next()) {
+                byte[] key = iterator.key();
+                if (Arrays.compareUnsigned(key, outcomeEnd) >= 0) {
+                    break;
+                }
+                byte[] value = iterator.value();
+                out.writeInt(key.length - outcomePrefix.length);
+                out.write(key, outcomePrefix.length, key.length - outcomePrefix.length);
                 out.writeInt(value.length);
                 out.write(value);
             }
@@ -639,6 +734,10 @@ public final class Tablet implements StateMachine {
                 byte[] key = TabletStore.concat(rowPrefix, in.readNBytes(keyLength));
                 batch.put(key, in.readNBytes(in.readInt()));
             }
+            for (int keyLength = in.readInt(); keyLength >= 0; keyLength = in.readInt()) {
+                byte[] key = TabletStore.concat(outcomePrefix, in.readNBytes(keyLength));
+                batch.put(key, in.readNBytes(in.readInt()));
+            }
             batch.put(appliedKey, appliedState(lastIncluded, newestTimestamp));
             store.write(batch);
         } catch (IOException e) {
@@ -649,6 +748,7 @@ public final class Tablet implements StateMachine {
         definition = define(metadata);
         lastApplied = lastIncluded;
         largestKey = readLargestKey();
+        loadOutcomes();
         clock.update(newestTimestamp);
         synchronized (mvccLock) {
             newestAppliedTimestamp = newestTimestamp;

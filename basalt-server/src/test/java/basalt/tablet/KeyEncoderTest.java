@@ -95,14 +95,4 @@ class KeyEncoderTest {
         assertThat(Arrays.compareUnsigned(shortKey, withZero)).isNegative();
         assertThat(Arrays.compareUnsigned(withZero, longer)).isNegative();
     }
-
-    /** Reference vectors from the xxHash project (XXH64, seed 0). */
-    @Test
-    void xxHash64MatchesReferenceVectors() {
-        assertThat(XxHash64.hash(new byte[0], 0)).isEqualTo(0xEF46DB3751D8E999L);
-        assertThat(XxHash64.hash("a".getBytes(StandardCharsets.US_ASCII), 0)).isEqualTo(0xD24EC4F1A98C6E5BL);
-        assertThat(XxHash64.hash("abc".getBytes(StandardCharsets.US_ASCII), 0)).isEqualTo(0x44BC2CF5AD770999L);
-        assertThat(XxHash64.hash("Nobody inspects the spammish repetition".getBytes(StandardCharsets.US_ASCII), 0))
-                .isEqualTo(0xFBCEA83C8A378BF1L);
-    }
 }

@@ -6,6 +6,7 @@ import static basalt.tablet.TabletHarness.request;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import basalt.common.key.XxHash64;
 import basalt.common.time.HybridClock;
 import basalt.proto.PartitionPB;
 import basalt.proto.PartitionSchemaPB;

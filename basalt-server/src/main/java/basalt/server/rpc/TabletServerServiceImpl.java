@@ -27,6 +27,7 @@ import basalt.proto.TabletServerServiceGrpc;
 import basalt.proto.WriteRequestPB;
 import basalt.proto.WriteResponsePB;
 import basalt.tablet.PreparedWrite;
+import basalt.tablet.ReplayCache;
 import basalt.tablet.TabletException;
 import basalt.tserver.MasterTermGuard;
 import basalt.tserver.TabletManager;
@@ -73,19 +74,43 @@ public final class TabletServerServiceImpl extends TabletServerServiceGrpc.Table
             return;
         }
         TabletReplica replica = tablets.lookup(request.getTabletId()).orElseThrow();
-        PreparedWrite prepared;
-        java.util.concurrent.CompletableFuture<Object> applied;
+        // A retry of a request this tablet applied gets the first outcome; one still replicating here waits for it.
+        boolean tracked = request.hasRequestId() && ReplayCache.tracked(request.getRequestId());
+        ReplayCache replays = replica.tablet().replayCache();
+        java.util.concurrent.CompletableFuture<WriteResponsePB> firstAttempt = null;
+        PreparedWrite prepared = null;
+        java.util.concurrent.CompletableFuture<Object> applied = null;
         try {
             synchronized (replica.writeLock()) {
-                prepared = replica.tablet().prepareWrite(request);
-                if (prepared.payload().isEmpty()) {
-                    reply(response, WriteResponsePB.newBuilder().addAllRowErrors(prepared.rowErrors()).build());
-                    return;
+                if (tracked) {
+                    Optional<WriteResponsePB> outcome = replays.appliedOutcome(request.getRequestId());
+                    if (outcome.isPresent()) {
+                        reply(response, outcome.get());
+                        return;
+                    }
+                    firstAttempt = replays.inFlight(request.getRequestId()).orElse(null);
                 }
-                applied = replica.driver().propose(prepared.payload());
+                if (firstAttempt == null) {
+                    prepared = replica.tablet().prepareWrite(request);
+                    if (prepared.payload().isEmpty()) {
+                        reply(response, WriteResponsePB.newBuilder().addAllRowErrors(prepared.rowErrors()).build());
+                        return;
+                    }
+                    applied = replica.driver().propose(prepared.payload());
+                    if (tracked) {
+                        replays.startedInFlight(request.getRequestId(), applied.thenApply(WriteResponsePB.class::cast));
+                    }
+                }
             }
         } catch (TabletException e) {
             reply(response, WriteResponsePB.newBuilder().setError(Errors.of(e.code(), e.getMessage())).build());
+            return;
+        }
+        if (firstAttempt != null) {
+            firstAttempt.whenComplete((outcome, failure) -> reply(response, failure == null ? outcome
+                    : WriteResponsePB.newBuilder().setError(Errors.of(Code.SERVICE_UNAVAILABLE,
+                            "the first attempt of this request ended without an outcome here (" + failure.getMessage()
+                                    + "); retry")).build()));
             return;
         }
         long timestamp = prepared.timestamp();

@@ -1,4 +1,4 @@
-package basalt.tablet;
+package basalt.common.key;
 
 /**
  * XXH64 (Yann Collet's xxHash, 64-bit), written out here so that hash partitioning and checksums are the

@@ -1,0 +1,361 @@
+package basalt.client;
+
+import basalt.client.meta.TableLocations;
+import basalt.client.meta.TabletLocation;
+import basalt.client.partition.PartitionRouter;
+import basalt.client.rpc.Deadline;
+import basalt.proto.Code;
+import basalt.proto.RequestIdPB;
+import basalt.proto.RowErrorPB;
+import basalt.proto.RowOperationPB;
+import basalt.proto.WriteResponsePB;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Applies operations to tables, in one of three flush modes:
+ * <ul>
+ *   <li>{@link FlushMode#AUTO_FLUSH_SYNC} (default): {@link #apply} sends the operation and returns its
+ *       outcome.</li>
+ *   <li>{@link FlushMode#AUTO_FLUSH_BACKGROUND}: {@link #apply} buffers the operation and returns at once;
+ *       operations are batched per tablet and sent when a tablet's batch is full ({@link #setBatchMaxOps}),
+ *       every flush interval, and on {@link #flush}. At most one batch per tablet is in flight, so
+ *       operations on one row apply in the order they were applied. When {@link #setMutationBufferSpace}
+ *       operations are buffered or in flight, {@link #apply} blocks until a batch finishes (back-pressure),
+ *       up to the session timeout.</li>
+ *   <li>{@link FlushMode#MANUAL_FLUSH}: operations wait in the buffer until {@link #flush}; applying to a
+ *       full buffer fails.</li>
+ * </ul>
+ * In the buffered modes, an operation that fails (its row's error, or TIMED_OUT when its batch ran out of
+ * time) becomes a {@link RowError} in {@link #pendingErrors}. Every batch carries a request id that its
+ * retries reuse, so a batch retried after a leader change is applied once. Not thread-safe: one thread
+ * applies and flushes (batches complete on the client's threads). {@link #close} flushes.
+ */
+public final class Session implements AutoCloseable {
+    public enum FlushMode { AUTO_FLUSH_SYNC, AUTO_FLUSH_BACKGROUND, MANUAL_FLUSH }
+
+    static final int MAX_PENDING_ERRORS = 10_000;
+
+    /** Errors collected by buffered modes, and whether some were dropped because too many piled up. */
+    public record RowErrors(List<RowError> errors, boolean overflowed) {}
+
+    /** Operations buffered for one tablet, and whether a batch of it is in flight. */
+    private static final class TabletBuffer {
+        final String tableId;
+        final String tabletId;
+        final List<Operation> operations = new ArrayList<>();
+        boolean inFlight;
+
+        TabletBuffer(String tableId, String tabletId) {
+            this.tableId = tableId;
+            this.tabletId = tabletId;
+        }
+    }
+
+    private final AsyncBasaltClient client;
+    private FlushMode flushMode = FlushMode.AUTO_FLUSH_SYNC;
+    private Duration timeout;
+    private Duration flushInterval = Duration.ofSeconds(1);
+    private int mutationBufferSpace = 5_000;
+    private int batchMaxOps = 1_000;
+
+    // Guarded by this: the buffers, the count of operations buffered or in flight, and the errors.
+    private final Map<String, TabletBuffer> buffers = new LinkedHashMap<>();
+    private int outstandingOps;
+    private boolean flushing;
+    private final List<RowError> pendingErrors = new ArrayList<>();
+    private boolean errorsOverflowed;
+    private ScheduledFuture<?> flushTimer;
+    private boolean closed;
+
+    Session(AsyncBasaltClient client) {
+        this.client = client;
+        this.timeout = client.defaultOperationTimeout();
+    }
+
+    public synchronized Session setFlushMode(FlushMode mode) {
+        if (outstandingOps > 0) {
+            throw new IllegalStateException("flush before changing the flush mode (" + outstandingOps + " operations pending)");
+        }
+        flushMode = mode;
+        if (mode != FlushMode.AUTO_FLUSH_BACKGROUND && flushTimer != null) {
+            flushTimer.cancel(false);
+            flushTimer = null;
+        }
+        return this;
+    }
+
+    public synchronized FlushMode flushMode() {
+        return flushMode;
+    }
+
+    /** The deadline of each batch (and of a blocked {@link #apply}); the client's default unless set. */
+    public synchronized Session setTimeout(Duration value) {
+        if (value.isNegative() || value.isZero()) {
+            throw new IllegalArgumentException("the session timeout must be positive, got " + value);
+        }
+        timeout = value;
+        return this;
+    }
+
+    /** How many operations may be buffered or in flight before {@link #apply} blocks (or fails, manually). */
+    public synchronized Session setMutationBufferSpace(int operations) {
+        if (operations < 1) {
+            throw new IllegalArgumentException("the mutation buffer needs space for at least 1 operation");
+        }
+        mutationBufferSpace = operations;
+        return this;
+    }
+
+    /** The most operations one batch to one tablet carries. */
+    public synchronized Session setBatchMaxOps(int operations) {
+        if (operations < 1) {
+            throw new IllegalArgumentException("a batch carries at least 1 operation");
+        }
+        batchMaxOps = operations;
+        return this;
+    }
+
+    /** How often AUTO_FLUSH_BACKGROUND sends what is buffered even when no batch is full. */
+    public synchronized Session setFlushInterval(Duration interval) {
+        if (interval.isNegative() || interval.isZero()) {
+            throw new IllegalArgumentException("the flush interval must be positive, got " + interval);
+        }
+        flushInterval = interval;
+        if (flushTimer != null) {
+            flushTimer.cancel(false);
+            flushTimer = null;
+        }
+        return this;
+    }
+
+    /**
+     * Applies one operation. AUTO_FLUSH_SYNC: sends it and returns its outcome (a row error is in the
+     * response; a deadline that passed is a TIMED_OUT row error). Buffered modes: returns null once the
+     * operation is buffered.
+     *
+     * @throws IllegalArgumentException when the operation's key is not fully set
+     * @throws IllegalStateException when a MANUAL_FLUSH buffer is full, or the session is closed
+     * @throws BasaltException when the tablet cannot be located or back-pressure outlasts the timeout
+     */
+    public OperationResponse apply(Operation operation) {
+        operation.row().checkKeySet(operation.type().toString());
+        FlushMode mode;
+        Duration applyTimeout;
+        synchronized (this) {
+            if (closed) {
+                throw new IllegalStateException("the session is closed");
+            }
+            mode = flushMode;
+            applyTimeout = timeout;
+        }
+        Deadline deadline = client.newDeadline(applyTimeout);
+        String tabletId = route(operation, deadline);
+        if (mode == FlushMode.AUTO_FLUSH_SYNC) {
+            return BasaltClient.await(send(operation.table().tableId(), tabletId, List.of(operation), applyTimeout))
+                    .get(0);
+        }
+        synchronized (this) {
+            if (outstandingOps >= mutationBufferSpace) {
+                if (mode == FlushMode.MANUAL_FLUSH) {
+                    throw new IllegalStateException("the mutation buffer is full (" + mutationBufferSpace
+                            + " operations); flush first");
+                }
+                awaitSpace(deadline);
+            }
+            TabletBuffer buffer = buffers.computeIfAbsent(tabletId,
+                    id -> new TabletBuffer(operation.table().tableId(), id));
+            buffer.operations.add(operation);
+            outstandingOps++;
+            if (mode == FlushMode.AUTO_FLUSH_BACKGROUND) {
+                startFlushTimer();
+                if (buffer.operations.size() >= batchMaxOps) {
+                    maybeSend(buffer);
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Sends everything buffered and waits until every operation applied before this call has finished. */
+    public void flush() {
+        synchronized (this) {
+            flushing = true;
+            try {
+                buffers.values().forEach(this::maybeSend);
+                // Bounded: every batch ends by its deadline, and each end wakes this wait.
+                while (outstandingOps > 0) {
+                    try {
+                        wait();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new BasaltException(Code.ABORTED, "interrupted while flushing");
+                    }
+                }
+            } finally {
+                flushing = false;
+            }
+        }
+    }
+
+    /** Takes the collected row errors (buffered modes). */
+    public synchronized RowErrors pendingErrors() {
+        RowErrors errors = new RowErrors(List.copyOf(pendingErrors), errorsOverflowed);
+        pendingErrors.clear();
+        errorsOverflowed = false;
+        return errors;
+    }
+
+    public synchronized int countPendingErrors() {
+        return pendingErrors.size();
+    }
+
+    /** Operations buffered or in flight. */
+    public synchronized int outstandingOperations() {
+        return outstandingOps;
+    }
+
+    /** Flushes, then stops the flush timer. */
+    @Override
+    public void close() {
+        flush();
+        synchronized (this) {
+            closed = true;
+            if (flushTimer != null) {
+                flushTimer.cancel(false);
+                flushTimer = null;
+            }
+        }
+    }
+
+    // ---- internals ----
+
+    private String route(Operation operation, Deadline deadline) {
+        BasaltTable table = operation.table();
+        PartitionRouter.Route route = table.router().route(operation.row().cells());
+        TableLocations locations = BasaltClient.await(client.locations(table.tableId(), deadline));
+        Optional<TabletLocation> tablet = locations.tabletFor(route.bucket(), route.rangeKey());
+        if (tablet.isEmpty()) {
+            throw new BasaltException(Code.NOT_FOUND, "no tablet of " + table + " covers " + operation.row()
+                    + " (hash bucket " + route.bucket() + ")");
+        }
+        return tablet.get().tabletId();
+    }
+
+    private void awaitSpace(Deadline deadline) {
+        // Bounded by the deadline; batch completions wake it.
+        while (outstandingOps >= mutationBufferSpace) {
+            long leftMs = deadline.remainingMillis();
+            if (leftMs <= 0) {
+                throw new BasaltException(Code.TIMED_OUT, "the mutation buffer stayed full (" + mutationBufferSpace
+                        + " operations) for " + deadline.timeout());
+            }
+            try {
+                wait(leftMs);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new BasaltException(Code.ABORTED, "interrupted while waiting for buffer space");
+            }
+        }
+    }
+
+    private void startFlushTimer() {
+        if (flushTimer == null) {
+            long intervalMs = Math.max(1, flushInterval.toMillis());
+            flushTimer = client.scheduler().scheduleWithFixedDelay(this::onFlushTimer, intervalMs, intervalMs,
+                    TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private synchronized void onFlushTimer() {
+        if (flushMode == FlushMode.AUTO_FLUSH_BACKGROUND) {
+            buffers.values().forEach(this::maybeSend);
+        }
+    }
+
+    /** Sends the next batch of a tablet unless one is in flight. Called with this locked. */
+    private void maybeSend(TabletBuffer buffer) {
+        if (buffer.inFlight || buffer.operations.isEmpty()) {
+            return;
+        }
+        int count = Math.min(batchMaxOps, buffer.operations.size());
+        List<Operation> batch = new ArrayList<>(buffer.operations.subList(0, count));
+        buffer.operations.subList(0, count).clear();
+        buffer.inFlight = true;
+        send(buffer.tableId, buffer.tabletId, batch, timeout).whenComplete((responses, failure) -> {
+            synchronized (this) {
+                buffer.inFlight = false;
+                outstandingOps -= batch.size();
+                for (OperationResponse response : responses) {
+                    response.rowError().ifPresent(this::collect);
+                }
+                if (flushMode == FlushMode.AUTO_FLUSH_BACKGROUND || flushing) {
+                    maybeSend(buffer);
+                }
+                notifyAll();
+            }
+        });
+    }
+
+    private void collect(RowError error) {
+        if (pendingErrors.size() < MAX_PENDING_ERRORS) {
+            pendingErrors.add(error);
+        } else {
+            errorsOverflowed = true;
+        }
+    }
+
+    /**
+     * Writes one batch to a tablet and completes (never exceptionally) with one response per operation: a
+     * failure of the whole batch becomes that error on every operation.
+     */
+    private CompletableFuture<List<OperationResponse>> send(String tableId, String tabletId, List<Operation> batch,
+                                                            Duration batchTimeout) {
+        List<RowOperationPB> operations = new ArrayList<>(batch.size());
+        for (Operation operation : batch) {
+            operations.add(operation.toPB());
+        }
+        RequestIdPB requestId = client.requests().newRequest();
+        CompletableFuture<WriteResponsePB> written;
+        try {
+            written = client.write(tableId, tabletId, operations, requestId, client.newDeadline(batchTimeout));
+        } catch (RuntimeException e) {
+            written = CompletableFuture.failedFuture(e);
+        }
+        return written.handle((response, failure) -> {
+            client.requests().complete(requestId);
+            List<OperationResponse> responses = new ArrayList<>(batch.size());
+            if (failure != null) {
+                Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                        ? failure.getCause() : failure;
+                Code code = cause instanceof BasaltException e ? e.code() : Code.INTERNAL;
+                for (Operation operation : batch) {
+                    responses.add(new OperationResponse(operation,
+                            Optional.of(new RowError(operation, code, cause.getMessage())), 0));
+                }
+                return responses;
+            }
+            RowErrorPB[] errorByRow = new RowErrorPB[batch.size()];
+            for (RowErrorPB error : response.getRowErrorsList()) {
+                if (error.getRow() >= 0 && error.getRow() < batch.size()) {
+                    errorByRow[error.getRow()] = error;
+                }
+            }
+            for (int i = 0; i < batch.size(); i++) {
+                Operation operation = batch.get(i);
+                Optional<RowError> error = errorByRow[i] == null ? Optional.empty()
+                        : Optional.of(new RowError(operation, errorByRow[i].getError().getCode(),
+                        errorByRow[i].getError().getMessage()));
+                responses.add(new OperationResponse(operation, error, response.getTimestamp()));
+            }
+            return responses;
+        });
+    }
+}
