@@ -39,7 +39,7 @@ final class WalCommand implements Runnable {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
-        @Parameters(index = "0", paramLabel = "PATH", description = "A segment file (wal-*.log) or a WAL directory.")
+        @Parameters(index = "0", paramLabel = "PATH", description = "A segment file (wal-*.log), a WAL directory, or a group's directory (FS_WAL_DIR/<tablet id>).")
         Path path;
 
         @Option(names = "--schema", description = "Name the columns of a tablet's rows with this schema spec "
@@ -64,7 +64,9 @@ final class WalCommand implements Runnable {
             boolean isCatalog = catalog || underCatalog(path);
             WalEntryRenderer renderer = new WalEntryRenderer(isCatalog, schema);
             PrintWriter out = spec.commandLine().getOut();
-            long records = WalReader.scan(path, new WalReader.Visitor() {
+            // A group's directory (FS_WAL_DIR/<tablet id>, as an operator finds it) keeps its segments in wal/.
+            Path segments = Files.isDirectory(path.resolve("wal")) ? path.resolve("wal") : path;
+            long records = WalReader.scan(segments, new WalReader.Visitor() {
                 @Override
                 public void onSegment(Path file, SegmentHeader header) {
                     out.printf("segment %s sequence=%d first_index=%d prev_op_id=%s%s%n", file, header.sequence(),
