@@ -276,10 +276,20 @@ class CliCommandsTest {
 
     @Test
     @Order(9)
-    void ksckIsHealthyAndThenNamesAKilledTabletServer() {
+    void ksckIsHealthyAndThenNamesAKilledLeaderMasterAndAKilledTabletServer() {
         JsonObject healthy = ok("cluster", "ksck", "-m", masters, "--format", "json").json().getAsJsonObject();
         assertThat(healthy.get("healthy").getAsBoolean()).as(healthy.toString()).isTrue();
         assertThat(ok("cluster", "ksck", "-m", masters).out()).contains("checksums equal", "HEALTHY");
+
+        // The README's tour: kill -9 the leader master; writes go on, and ksck names the dead master.
+        ExternalServer leaderMaster = cluster.awaitMasterLeader(DEADLINE);
+        leaderMaster.kill();
+        ok("table", "insert", "-m", masters, "wal_rows", "{\"id\": 42, \"v\": \"after the leader master died\"}");
+        Run masterDown = basalt("cluster", "ksck", "-m", masters);
+        assertThat(masterDown.exit()).as(masterDown.out()).isEqualTo(1);
+        assertThat(masterDown.out().lines()).as(masterDown.out()).filteredOn(line -> line.startsWith("PROBLEM"))
+                .singleElement().asString().contains("masters", leaderMaster.rpcAddress().toString(), "unreachable");
+        assertThat(masterDown.out()).contains("UNHEALTHY: 1 problem(s)");
 
         ExternalServer victim = cluster.tabletServers().get(2);
         victim.kill();
