@@ -30,7 +30,11 @@ abstract class ClientCommand extends MasterAdminCommands.Connection implements C
     @Override
     public final Integer call() throws Exception {
         validate();
-        try (ClusterClient client = new ClusterClient(masters(spec.commandLine()), Duration.ofSeconds(10))) {
+        java.util.List<basalt.common.net.HostPort> addresses = masters(spec.commandLine());
+        if (addresses.isEmpty()) {
+            throw usage("-m/--master_addresses lists no master");
+        }
+        try (ClusterClient client = new ClusterClient(addresses, Duration.ofSeconds(10))) {
             return run(client);
         }
     }

@@ -179,6 +179,8 @@ class CliCommandsTest {
         assertThat(basalt("table", "create", "-m", masters, "t", "--schema", "id INT64 KEY", "--hash", "id:x").err())
                 .contains("bucket count 'x' is not a number");
         assertThat(basalt("table", "list").exit()).as("no -m").isEqualTo(2);
+        assertThat(basalt("table", "list", "-m", "").err()).contains("lists no master");
+        assertThat(basalt("table", "list", "-m", "127.0.0.1:notaport").exit()).isEqualTo(2);
         assertThat(basalt("table", "list", "-m", masters, "--format", "yaml").exit()).isEqualTo(2);
         assertThat(basalt("perf", "loadgen", "-m", masters, "--rows", "10", "--seconds", "1").exit()).isEqualTo(2);
         assertThat(basalt("workload", "register", "-m", masters, "--history", "/nonexistent-dir/h.jsonl").exit()).isEqualTo(2);
