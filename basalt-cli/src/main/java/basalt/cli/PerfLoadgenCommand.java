@@ -104,7 +104,7 @@ final class PerfLoadgenCommand extends ClientCommand {
             out().flush();
         }
         if (result.errors() > 0) {
-            err().println("basalt perf loadgen: " + result.errors() + " rows failed to insert");
+            err().println("basalt perf loadgen: " + result.errors() + " rows failed to insert; the first: " + result.firstError());
             err().flush();
             return 1;
         }

@@ -50,6 +50,9 @@ final class WorkloadCommand implements Runnable {
         @Option(names = "--history", required = true, description = "File to write the history to (JSON lines).")
         Path historyFile;
 
+        @Option(names = "--replicas", defaultValue = "3", description = "Replicas of the workload's tablet (default ${DEFAULT-VALUE}).")
+        int replicas;
+
         @Option(names = "--seed", description = "Seed of the operation mix (default: the current time).")
         Long seed;
 
@@ -65,6 +68,9 @@ final class WorkloadCommand implements Runnable {
             if (clients < 1 || clients > 100) {
                 throw usage("--clients must be in [1, 100], not " + clients);
             }
+            if (replicas < 1 || replicas % 2 == 0) {
+                throw usage("--replicas must be an odd number >= 1, not " + replicas);
+            }
             Path parent = historyFile.toAbsolutePath().getParent();
             if (parent != null && !Files.isDirectory(parent)) {
                 throw usage("--history: directory " + parent + " does not exist");
@@ -75,7 +81,7 @@ final class WorkloadCommand implements Runnable {
         int run(ClusterClient client) throws Exception {
             String name = "register_" + System.currentTimeMillis();
             TableDdl.create(client, name, Schema.parse("k STRING KEY, v INT64"), PartitionSchemaPB.getDefaultInstance(),
-                    3, deadline());
+                    replicas, deadline());
             TableRoute route = TableRoute.lookup(client, name, deadline());
             long usedSeed = seed != null ? seed : System.nanoTime();
             RegisterWorkload.Outcome outcome = new RegisterWorkload(client, route, keys, Duration.ofSeconds(10))

@@ -24,7 +24,7 @@ import java.util.function.Function;
  * Calls to the leader master and to tablet leaders, with one channel per server shared by every thread.
  *
  * <p>Retries: a call is sent again only when the answer proves nothing was applied: NOT_THE_LEADER
- * (followed at once when it names the leader), TABLET_NOT_FOUND, TABLET_NOT_RUNNING, a SERVICE_UNAVAILABLE
+ * (followed at once when it names the leader), TABLET_NOT_FOUND, TABLET_NOT_RUNNING, ABORTED, a SERVICE_UNAVAILABLE
  * refused before proposing, and a server that could not be reached. A write whose answer was lost after it
  * may have been sent (any gRPC failure but a refused connection, or "outcome unknown") is not retried: the caller gets an
  * {@link RpcFailedException} with {@code outcomeUnknown()}, since the write may have been applied and a
@@ -128,7 +128,7 @@ public final class ClusterClient implements AutoCloseable {
                 }
                 lastError = error;
                 last = target.address() + ": " + error.get().getCode() + " " + error.get().getMessage();
-                if (!refusedBeforeApplying(error.get())) {
+                if (!certainlyNotApplied(error.get())) {
                     if (error.get().getCode() == Code.SERVICE_UNAVAILABLE && !idempotent) {
                         throw new RpcFailedException(what + ": " + last, error, true);
                     }
@@ -152,7 +152,8 @@ public final class ClusterClient implements AutoCloseable {
             sleep(backoffMs, endNanos);
             backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
         }
-        throw new RpcFailedException(what + ": no answer within the deadline; last: " + last, lastError, !idempotent);
+        // Every attempt was certainly not applied (an uncertain one throws above), so this is a definite failure.
+        throw new RpcFailedException(what + ": no answer within the deadline; last: " + last, lastError, false);
     }
 
     /** True when no connection was made, so the request was certainly not sent. */
@@ -165,10 +166,11 @@ public final class ClusterClient implements AutoCloseable {
         return false;
     }
 
-    /** True when the server said it did not even try: safe to send again anywhere. */
-    private static boolean refusedBeforeApplying(ErrorPB error) {
+    /** True when the server says nothing was applied: safe to send again anywhere. */
+    private static boolean certainlyNotApplied(ErrorPB error) {
         return switch (error.getCode()) {
-            case NOT_THE_LEADER, TABLET_NOT_FOUND, TABLET_NOT_RUNNING -> true;
+            // ABORTED: the entry lost to a new leader's entry, so it will never be applied.
+            case NOT_THE_LEADER, TABLET_NOT_FOUND, TABLET_NOT_RUNNING, ABORTED -> true;
             // "outcome unknown" comes after proposing; the other SERVICE_UNAVAILABLEs refuse before.
             case SERVICE_UNAVAILABLE -> !error.getMessage().startsWith("outcome unknown");
             default -> false;

@@ -32,7 +32,7 @@ import org.HdrHistogram.Recorder;
  */
 public final class LoadGenerator {
     /** What a run did; latencies in milliseconds. */
-    public record Result(long rows, long errors, double seconds, double p50Ms, double p99Ms) {
+    public record Result(long rows, long errors, double seconds, double p50Ms, double p99Ms, String firstError) {
         public double rowsPerSecond() {
             return seconds > 0 ? rows / seconds : 0;
         }
@@ -46,6 +46,7 @@ public final class LoadGenerator {
     private final AtomicLong written = new AtomicLong();
     private final AtomicLong errors = new AtomicLong();
     private final AtomicLong claimed = new AtomicLong();
+    private final java.util.concurrent.atomic.AtomicReference<String> firstError = new java.util.concurrent.atomic.AtomicReference<>("");
     private final Recorder latencies = new Recorder(3);
 
     public LoadGenerator(ClusterClient client, TableRoute table, int threads, int batch, Duration callDeadline) {
@@ -88,7 +89,7 @@ public final class LoadGenerator {
         all.add(latencies.getIntervalHistogram());
         return new Result(written.get(), errors.get(), seconds,
                 all.getTotalCount() == 0 ? 0 : all.getValueAtPercentile(50) / 1e6,
-                all.getTotalCount() == 0 ? 0 : all.getValueAtPercentile(99) / 1e6);
+                all.getTotalCount() == 0 ? 0 : all.getValueAtPercentile(99) / 1e6, firstError.get());
     }
 
     private void runThread(int thread, long maxRows, long endNanos) {
@@ -125,13 +126,23 @@ public final class LoadGenerator {
             latencies.recordValue(Math.max(1, System.nanoTime() - sent));
             if (response.hasError()) {
                 errors.addAndGet(request.getOperationsCount());
+                noteError(tablet, response.getError().getCode() + " " + response.getError().getMessage());
             } else {
                 errors.addAndGet(response.getRowErrorsCount());
+                if (response.getRowErrorsCount() > 0) {
+                    noteError(tablet, response.getRowErrors(0).getError().getCode() + " "
+                            + response.getRowErrors(0).getError().getMessage());
+                }
                 written.addAndGet(request.getOperationsCount() - response.getRowErrorsCount());
             }
         } catch (RpcFailedException e) {
             errors.addAndGet(request.getOperationsCount());
+            noteError(tablet, e.getMessage());
         }
+    }
+
+    private void noteError(TabletLocationPB tablet, String why) {
+        firstError.compareAndSet("", "tablet " + tablet.getTabletId() + ": " + why);
     }
 
     private static RowPB row(long id) {

@@ -1,0 +1,129 @@
+package basalt.cli.rpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import basalt.common.net.HostPort;
+import basalt.proto.Code;
+import basalt.proto.ErrorPB;
+import basalt.proto.TabletServerServiceGrpc;
+import basalt.proto.WriteRequestPB;
+import basalt.proto.WriteResponsePB;
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.StreamObserver;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Goal: a write is sent again only after an answer proving it was not applied, so a history never calls a
+ * write "failed" that may have happened, nor applies it twice; reads are retried through anything.
+ * Method: a scripted tablet server on a loopback port answers each call with the next scripted reply.
+ */
+class ClusterClientRetryTest {
+    /** A scripted reply: a response, or a gRPC failure. */
+    private record Reply(WriteResponsePB response, Status failure) {}
+
+    private final Deque<Reply> script = new ArrayDeque<>();
+    private final AtomicInteger calls = new AtomicInteger();
+    private Server server;
+    private ClusterClient client;
+    private HostPort address;
+
+    @BeforeEach
+    void start() throws Exception {
+        server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+                .addService(new TabletServerServiceGrpc.TabletServerServiceImplBase() {
+                    @Override
+                    public void write(WriteRequestPB request, StreamObserver<WriteResponsePB> response) {
+                        calls.incrementAndGet();
+                        Reply reply;
+                        synchronized (script) {
+                            reply = script.isEmpty() ? new Reply(WriteResponsePB.getDefaultInstance(), null) : script.poll();
+                        }
+                        if (reply.failure() != null) {
+                            response.onError(reply.failure().asRuntimeException());
+                        } else {
+                            response.onNext(reply.response());
+                            response.onCompleted();
+                        }
+                    }
+                }).build().start();
+        address = new HostPort("127.0.0.1", server.getPort());
+        client = new ClusterClient(List.of(address), Duration.ofSeconds(5));
+    }
+
+    @AfterEach
+    void stop() {
+        client.close();
+        server.shutdownNow();
+    }
+
+    private void answer(Code code, String message) {
+        script.add(new Reply(WriteResponsePB.newBuilder().setError(ErrorPB.newBuilder().setCode(code).setMessage(message)).build(), null));
+    }
+
+    private WriteResponsePB write(boolean idempotent) {
+        return client.tablet("t1", List.of(address), idempotent, stub -> stub.write(WriteRequestPB.getDefaultInstance()),
+                r -> r.hasError() ? Optional.of(r.getError()) : Optional.empty(), Duration.ofSeconds(5));
+    }
+
+    @Test
+    void refusalsThatApplyNothingAreRetriedUntilTheWriteSucceeds() {
+        answer(Code.NOT_THE_LEADER, "not the leader");
+        answer(Code.TABLET_NOT_RUNNING, "bootstrapping");
+        answer(Code.ABORTED, "the write was not applied: lost to 3.7");
+        answer(Code.SERVICE_UNAVAILABLE, "tablet t1: the new leader has not yet applied the entry that starts its term");
+        assertThat(write(false).hasError()).isFalse();
+        assertThat(calls).hasValue(5);
+    }
+
+    @Test
+    void aWriteWhoseOutcomeIsUnknownIsNotSentAgain() {
+        answer(Code.SERVICE_UNAVAILABLE, "outcome unknown: leadership lost");
+        assertThatThrownBy(() -> write(false)).isInstanceOfSatisfying(RpcFailedException.class,
+                e -> assertThat(e.outcomeUnknown()).isTrue()).hasMessageContaining("outcome unknown");
+        assertThat(calls).hasValue(1);
+
+        script.add(new Reply(null, Status.DEADLINE_EXCEEDED));
+        assertThatThrownBy(() -> write(false)).isInstanceOfSatisfying(RpcFailedException.class,
+                e -> assertThat(e.outcomeUnknown()).isTrue());
+        assertThat(calls).as("a lost answer is not retried either").hasValue(2);
+    }
+
+    @Test
+    void anIdempotentCallIsRetriedThroughUnknownOutcomes() {
+        answer(Code.SERVICE_UNAVAILABLE, "outcome unknown: leadership lost");
+        script.add(new Reply(null, Status.DEADLINE_EXCEEDED));
+        assertThat(write(true).hasError()).isFalse();
+        assertThat(calls).hasValue(3);
+    }
+
+    @Test
+    void aFinalAnswerComesBackToTheCallerAtOnce() {
+        answer(Code.INVALID_ARGUMENT, "bad row");
+        assertThat(write(false).getError().getCode()).isEqualTo(Code.INVALID_ARGUMENT);
+        assertThat(calls).hasValue(1);
+    }
+
+    @Test
+    void anUnreachableServerIsRetriedUntilTheDeadlineAndThenReportedAsNotApplied() {
+        server.shutdownNow();
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> client.tablet("t1", List.of(address), false, stub -> stub.write(WriteRequestPB.getDefaultInstance()),
+                r -> r.hasError() ? Optional.of(r.getError()) : Optional.empty(), Duration.ofMillis(300)))
+                .isInstanceOfSatisfying(RpcFailedException.class, e -> assertThat(e.outcomeUnknown())
+                        .as("no attempt reached the server, so the write certainly did not happen").isFalse())
+                .hasMessageContaining("no answer within the deadline");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+    }
+}
