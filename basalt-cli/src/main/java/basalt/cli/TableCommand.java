@@ -120,6 +120,7 @@ final class TableCommand implements Runnable {
                 JsonObject document = new JsonObject();
                 document.addProperty("name", route.name());
                 document.addProperty("id", route.tableId());
+                document.addProperty("schema_version", route.schema().version());
                 JsonArray columns = new JsonArray();
                 for (ColumnSchema column : route.schema().columns()) {
                     JsonObject entry = new JsonObject();
@@ -155,7 +156,7 @@ final class TableCommand implements Runnable {
                 return 0;
             }
             out().printf("table %s (id %s)%n", route.name(), route.tableId());
-            out().printf("schema: %s%n", route.schema());
+            out().printf("schema (version %d): %s%n", route.schema().version(), route.schema());
             out().printf("partitioning: %s%n", partitions.getHashColumnsCount() == 0 ? "one tablet"
                     : "hash(" + String.join(", ", partitions.getHashColumnsList()) + ") into "
                     + partitions.getHashBuckets() + " buckets");
@@ -259,6 +260,7 @@ final class TableCommand implements Runnable {
             }
             TabletLocationPB tablet = route.tabletFor(cells.cells());
             WriteRequestPB request = WriteRequestPB.newBuilder().setTabletId(tablet.getTabletId())
+                    .setSchemaVersion(route.schema().version())
                     .addOperations(RowOperationPB.newBuilder().setType(upsert ? OperationType.UPSERT : OperationType.INSERT)
                             .setRow(cells.toPB(route.schema())))
                     .build();

@@ -109,7 +109,8 @@ public final class LoadGenerator {
                 long id = (sequence++) * threads + thread;
                 Object[] cells = {id, id, null};
                 TabletLocationPB tablet = table.tabletFor(cells);
-                byTablet.computeIfAbsent(tablet, t -> WriteRequestPB.newBuilder().setTabletId(t.getTabletId()))
+                byTablet.computeIfAbsent(tablet, t -> WriteRequestPB.newBuilder().setTabletId(t.getTabletId())
+                        .setSchemaVersion(table.schema().version()))
                         .addOperations(RowOperationPB.newBuilder().setType(OperationType.INSERT).setRow(row(id)));
             }
             for (Map.Entry<TabletLocationPB, WriteRequestPB.Builder> entry : byTablet.entrySet()) {

@@ -154,7 +154,8 @@ public final class RegisterWorkload {
 
     private boolean send(int process, String key, RowOperationPB operation) {
         TabletLocationPB tablet = table.tabletFor(new Object[] {key, null});
-        WriteRequestPB request = WriteRequestPB.newBuilder().setTabletId(tablet.getTabletId()).addOperations(operation).build();
+        WriteRequestPB request = WriteRequestPB.newBuilder().setTabletId(tablet.getTabletId())
+                .setSchemaVersion(table.schema().version()).addOperations(operation).build();
         try {
             WriteResponsePB response = client.tablet(tablet.getTabletId(), TableRoute.replicas(tablet), false,
                     stub -> stub.write(request), r -> r.hasError() ? Optional.of(r.getError()) : Optional.empty(), callDeadline);
