@@ -264,8 +264,7 @@ final class TableCommand implements Runnable {
                     .addOperations(RowOperationPB.newBuilder().setType(upsert ? OperationType.UPSERT : OperationType.INSERT)
                             .setRow(cells.toPB(route.schema())))
                     .build();
-            WriteResponsePB response = client.tablet(tablet.getTabletId(), TableRoute.replicas(tablet), false,
-                    stub -> stub.write(request), r -> errorOf(r.hasError(), r.getError()), deadline());
+            WriteResponsePB response = client.write(tablet.getTabletId(), TableRoute.replicas(tablet), request, deadline());
             if (response.hasError()) {
                 throw failed("insert into " + table, response.getError());
             }

@@ -6,7 +6,10 @@ import basalt.proto.ConsensusServiceGrpc;
 import basalt.proto.ErrorPB;
 import basalt.proto.HostPortPB;
 import basalt.proto.MasterServiceGrpc;
+import basalt.proto.RequestIdPB;
 import basalt.proto.TabletServerServiceGrpc;
+import basalt.proto.WriteRequestPB;
+import basalt.proto.WriteResponsePB;
 import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
@@ -28,7 +31,8 @@ import java.util.function.Function;
  * refused before proposing, and a server that could not be reached. A write whose answer was lost after it
  * may have been sent (any gRPC failure but a refused connection, or "outcome unknown") is not retried: the caller gets an
  * {@link RpcFailedException} with {@code outcomeUnknown()}, since the write may have been applied and a
- * second try could apply it twice. Reads pass {@code idempotent} and are retried on those too.
+ * second try could apply it twice. Reads pass {@code idempotent} and are retried on those too, and so are
+ * writes sent through {@link #write}, which carry a request id the tablet's replay cache deduplicates.
  */
 public final class ClusterClient implements AutoCloseable {
     private static final long MAX_BACKOFF_MS = 50;
@@ -37,6 +41,8 @@ public final class ClusterClient implements AutoCloseable {
     private final Duration rpcTimeout;
     private final Map<HostPort, ManagedChannel> channels = new ConcurrentHashMap<>();
     private final Map<String, HostPort> tabletLeaders = new ConcurrentHashMap<>();
+    private final String clientId = "cli-" + java.util.UUID.randomUUID();
+    private final RequestIds requestIds = new RequestIds();
     private volatile HostPort masterLeader;
 
     public ClusterClient(List<HostPort> masters, Duration rpcTimeout) {
@@ -86,6 +92,44 @@ public final class ClusterClient implements AutoCloseable {
                 timeoutMs(end), TimeUnit.MILLISECONDS)), errorOf);
     }
 
+    /**
+     * Writes to a tablet under a request id of this client, so the tablet's replay cache answers a retry with
+     * the first attempt's outcome: the write is retried through lost answers and applied at most once.
+     */
+    public WriteResponsePB write(String tabletId, List<HostPort> replicas, WriteRequestPB request, Duration deadline) {
+        long sequence = requestIds.start();
+        WriteRequestPB identified = request.toBuilder().setRequestId(RequestIdPB.newBuilder().setClientId(clientId)
+                .setSequence(sequence).setFirstIncompleteSequence(requestIds.firstIncomplete())).build();
+        try {
+            return tablet(tabletId, replicas, true, stub -> stub.write(identified),
+                    r -> r.hasError() ? Optional.of(r.getError()) : Optional.empty(), deadline);
+        } finally {
+            // Never retried after this, whatever the outcome: the tablet may forget it.
+            requestIds.finish(sequence);
+        }
+    }
+
+    /** Sequences of this client's writes; the first incomplete one tells tablets which outcomes to keep. */
+    private static final class RequestIds {
+        private final java.util.concurrent.atomic.AtomicLong next = new java.util.concurrent.atomic.AtomicLong(1);
+        private final java.util.concurrent.ConcurrentSkipListSet<Long> outstanding = new java.util.concurrent.ConcurrentSkipListSet<>();
+
+        long start() {
+            long sequence = next.getAndIncrement();
+            outstanding.add(sequence);
+            return sequence;
+        }
+
+        long firstIncomplete() {
+            Long first = outstanding.isEmpty() ? null : outstanding.first();
+            return first != null ? first : next.get();
+        }
+
+        void finish(long sequence) {
+            outstanding.remove(sequence);
+        }
+    }
+
     /** A stub of one server's tablet service (any server answers GetStatus, ListTablets, Checksum). */
     public TabletServerServiceGrpc.TabletServerServiceBlockingStub tabletServer(HostPort server, Duration timeout) {
         return TabletServerServiceGrpc.newBlockingStub(channel(server)).withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -116,6 +160,7 @@ public final class ClusterClient implements AutoCloseable {
         long backoffMs = 5;
         String last = "no attempt";
         Optional<ErrorPB> lastError = Optional.empty();
+        boolean maybeApplied = false; // some attempt may have been applied (only an idempotent call gets past one)
         // Bounded by the deadline; each pass either returns, throws, or backs off.
         for (int attempt = 0; System.nanoTime() < endNanos; attempt++) {
             Target target = pick.apply(attempt);
@@ -132,6 +177,7 @@ public final class ClusterClient implements AutoCloseable {
                     if (error.get().getCode() == Code.SERVICE_UNAVAILABLE && !idempotent) {
                         throw new RpcFailedException(what + ": " + last, error, true);
                     }
+                    maybeApplied |= error.get().getCode() == Code.SERVICE_UNAVAILABLE;
                     if (error.get().getCode() != Code.SERVICE_UNAVAILABLE) {
                         return response; // a final answer: the caller reads the error
                     }
@@ -145,15 +191,19 @@ public final class ClusterClient implements AutoCloseable {
             } catch (StatusRuntimeException e) {
                 last = target.address() + ": " + e.getStatus().getCode() + " " + e.getStatus().getDescription();
                 target.onHint().accept(null);
-                if (!idempotent && !neverConnected(e)) {
-                    throw new RpcFailedException(what + ": outcome unknown: " + last, Optional.empty(), true);
+                if (!neverConnected(e)) {
+                    if (!idempotent) {
+                        throw new RpcFailedException(what + ": outcome unknown: " + last, Optional.empty(), true);
+                    }
+                    maybeApplied = true;
                 }
             }
             sleep(backoffMs, endNanos);
             backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
         }
-        // Every attempt was certainly not applied (an uncertain one throws above), so this is a definite failure.
-        throw new RpcFailedException(what + ": no answer within the deadline; last: " + last, lastError, false);
+        // Unless an attempt may have been applied, every one certainly was not: a definite failure.
+        throw new RpcFailedException(what + ": no answer within the deadline" + (maybeApplied ? " (outcome unknown)" : "")
+                + "; last: " + last, lastError, maybeApplied);
     }
 
     /** True when no connection was made, so the request was certainly not sent. */

@@ -18,7 +18,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
@@ -122,8 +121,7 @@ public final class LoadGenerator {
     private void send(TabletLocationPB tablet, WriteRequestPB request) {
         long sent = System.nanoTime();
         try {
-            WriteResponsePB response = client.tablet(tablet.getTabletId(), TableRoute.replicas(tablet), false,
-                    stub -> stub.write(request), r -> r.hasError() ? Optional.of(r.getError()) : Optional.empty(), callDeadline);
+            WriteResponsePB response = client.write(tablet.getTabletId(), TableRoute.replicas(tablet), request, callDeadline);
             latencies.recordValue(Math.max(1, System.nanoTime() - sent));
             if (response.hasError()) {
                 errors.addAndGet(request.getOperationsCount());

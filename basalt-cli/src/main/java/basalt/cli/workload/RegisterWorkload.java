@@ -31,9 +31,10 @@ import java.util.SplittableRandom;
  * Jepsen's register workload: {@code clients} threads each run one operation at a time on one of
  * {@code keys} rows of a table {@code (k STRING KEY, v INT64)}: a read (a scan of the key at the tablet
  * leader), a write (UPSERT) or a compare-and-set (an UPDATE with an expected value), with small random
- * values so compare-and-sets often succeed. Each call is recorded in a {@link History}: {@code ok} when
- * it took effect, {@code fail} when it certainly did not (a failed compare, a refusal), {@code info}
- * when the outcome is unknown; a process whose call ended in {@code info} is retired and a new process
+ * values so compare-and-sets often succeed. Writes carry request ids, so a retry after a lost answer is
+ * answered from the tablet's replay cache, never applied twice. Each call is recorded in a {@link History}:
+ * {@code ok} when it took effect, {@code fail} when it certainly did not (a failed compare, a refusal),
+ * {@code info} when the outcome is still unknown at the call's deadline; a process whose call ended in {@code info} is retired and a new process
  * id takes its thread, as in Jepsen, since that call may still take effect later.
  */
 public final class RegisterWorkload {
@@ -157,8 +158,7 @@ public final class RegisterWorkload {
         WriteRequestPB request = WriteRequestPB.newBuilder().setTabletId(tablet.getTabletId())
                 .setSchemaVersion(table.schema().version()).addOperations(operation).build();
         try {
-            WriteResponsePB response = client.tablet(tablet.getTabletId(), TableRoute.replicas(tablet), false,
-                    stub -> stub.write(request), r -> r.hasError() ? Optional.of(r.getError()) : Optional.empty(), callDeadline);
+            WriteResponsePB response = client.write(tablet.getTabletId(), TableRoute.replicas(tablet), request, callDeadline);
             Optional<ErrorPB> error = response.hasError() ? Optional.of(response.getError())
                     : response.getRowErrorsCount() > 0 ? Optional.of(response.getRowErrors(0).getError()) : Optional.empty();
             boolean unknown = error.isPresent()

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import basalt.common.net.HostPort;
 import basalt.proto.Code;
 import basalt.proto.ErrorPB;
+import basalt.proto.RequestIdPB;
 import basalt.proto.TabletServerServiceGrpc;
 import basalt.proto.WriteRequestPB;
 import basalt.proto.WriteResponsePB;
@@ -35,6 +36,7 @@ class ClusterClientRetryTest {
 
     private final Deque<Reply> script = new ArrayDeque<>();
     private final AtomicInteger calls = new AtomicInteger();
+    private final List<RequestIdPB> requestIds = new java.util.concurrent.CopyOnWriteArrayList<>();
     private Server server;
     private ClusterClient client;
     private HostPort address;
@@ -46,6 +48,7 @@ class ClusterClientRetryTest {
                     @Override
                     public void write(WriteRequestPB request, StreamObserver<WriteResponsePB> response) {
                         calls.incrementAndGet();
+                        requestIds.add(request.getRequestId());
                         Reply reply;
                         synchronized (script) {
                             reply = script.isEmpty() ? new Reply(WriteResponsePB.getDefaultInstance(), null) : script.poll();
@@ -106,6 +109,31 @@ class ClusterClientRetryTest {
         script.add(new Reply(null, Status.DEADLINE_EXCEEDED));
         assertThat(write(true).hasError()).isFalse();
         assertThat(calls).hasValue(3);
+    }
+
+    @Test
+    void aWriteWithARequestIdIsRetriedThroughLostAnswersUnderTheSameId() {
+        answer(Code.SERVICE_UNAVAILABLE, "outcome unknown: leadership lost");
+        script.add(new Reply(null, Status.DEADLINE_EXCEEDED));
+        WriteResponsePB first = client.write("t1", List.of(address), WriteRequestPB.getDefaultInstance(), Duration.ofSeconds(5));
+        assertThat(first.hasError()).isFalse();
+        assertThat(calls).hasValue(3);
+        assertThat(requestIds).hasSize(3).allSatisfy(id -> assertThat(id).isEqualTo(requestIds.get(0)));
+        assertThat(requestIds.get(0).getSequence()).isEqualTo(1);
+
+        client.write("t1", List.of(address), WriteRequestPB.getDefaultInstance(), Duration.ofSeconds(5));
+        assertThat(requestIds.get(3).getClientId()).isEqualTo(requestIds.get(0).getClientId());
+        assertThat(requestIds.get(3).getSequence()).isEqualTo(2);
+        assertThat(requestIds.get(3).getFirstIncompleteSequence()).as("the first write is done").isEqualTo(2);
+    }
+
+    @Test
+    void aDeadlinePassedAfterALostAnswerLeavesTheOutcomeUnknown() {
+        for (int i = 0; i < 1000; i++) {
+            answer(Code.SERVICE_UNAVAILABLE, "outcome unknown: leadership lost");
+        }
+        assertThatThrownBy(() -> client.write("t1", List.of(address), WriteRequestPB.getDefaultInstance(), Duration.ofMillis(300)))
+                .isInstanceOfSatisfying(RpcFailedException.class, e -> assertThat(e.outcomeUnknown()).isTrue());
     }
 
     @Test
