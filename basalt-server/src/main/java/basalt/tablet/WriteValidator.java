@@ -24,7 +24,8 @@ import java.util.List;
  * of the column's type (integers in range of the narrow types); every key column set and not NULL; no
  * NULL in a NOT NULL column, and for INSERT, UPSERT and INSERT_IGNORE every NOT NULL column set (an
  * unset column of an insert is NULL); DELETE sets key columns only; no STRING/BINARY cell over
- * {@code maxCellBytes}; the row's key inside this tablet's partition.
+ * {@code maxCellBytes}; the row's key inside this tablet's partition; an expected row (compare-and-set)
+ * only on an UPDATE, with values of the columns' types.
  */
 public final class WriteValidator {
     /**
@@ -101,6 +102,16 @@ public final class WriteValidator {
             throw TabletException.invalid("unknown operation type");
         }
         Row row = decode(schema, operation.getRow());
+        if (operation.hasExpected()) {
+            if (type != OperationType.UPDATE) {
+                throw TabletException.invalid("an expected row (compare-and-set) needs UPDATE, not %s", type);
+            }
+            try {
+                decode(schema, operation.getExpected());
+            } catch (TabletException e) {
+                throw TabletException.invalid("expected row: %s", e.getMessage());
+            }
+        }
         for (int i = 0; i < schema.columnCount(); i++) {
             ColumnSchema column = schema.column(i);
             if (column.key() && row.cells()[i] == null) {
