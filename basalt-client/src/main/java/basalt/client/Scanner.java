@@ -30,6 +30,8 @@ public final class Scanner implements AutoCloseable {
     private final List<PredicatePB> predicates;
     /** When the predicates fix every partition column: the one partition to read. */
     private final Optional<PartitionRouter.Route> onlyPartition;
+    /** The key range the predicates allow, so tablets seek instead of filtering every row. */
+    private final KeyBounds.Bounds keyBounds;
     private final long limit;
     private final ReadMode readMode;
     private final int batchSizeRows;
@@ -53,6 +55,7 @@ public final class Scanner implements AutoCloseable {
         this.projectedNames = projection.columns().stream().map(ColumnSchema::name).toList();
         this.predicates = predicates;
         this.onlyPartition = onlyPartition;
+        this.keyBounds = KeyBounds.of(table.schema(), predicates);
         this.limit = limit;
         this.readMode = readMode;
         this.snapshotTimestamp = snapshotTimestamp;
@@ -124,6 +127,8 @@ public final class Scanner implements AutoCloseable {
         ScanRequestPB.Builder request = ScanRequestPB.newBuilder().setTabletId(tablet.tabletId())
                 .addAllProjection(projectedNames).addAllPredicates(predicates).setBatchMaxRows(batchSizeRows)
                 .setResumeAfterKey(resumeAfterKey);
+        keyBounds.lower().ifPresent(request::setLowerKey);
+        keyBounds.upper().ifPresent(request::setUpperKey);
         if (limit > 0) {
             request.setLimit(limit - returned);
         }
