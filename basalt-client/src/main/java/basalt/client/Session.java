@@ -47,7 +47,7 @@ import java.util.concurrent.TimeUnit;
  * row error in the buffered modes) saying to reopen the table with {@code openTable} and apply the
  * operations again, made from the reopened table. Operations of tables opened at different schema versions
  * go in separate batches, so one stale table never fails another's rows; the order of operations on one
- * row is kept only among operations made from the same opened table.
+ * row is kept only among operations made from tables opened at the same schema version.
  */
 public final class Session implements AutoCloseable {
     public enum FlushMode { AUTO_FLUSH_SYNC, AUTO_FLUSH_BACKGROUND, MANUAL_FLUSH }
