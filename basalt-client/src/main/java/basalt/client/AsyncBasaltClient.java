@@ -12,6 +12,8 @@ import basalt.client.rpc.RequestTracker;
 import basalt.client.rpc.Retrier;
 import basalt.common.net.HostPort;
 import basalt.common.time.Clock;
+import basalt.proto.AlterTableRequestPB;
+import basalt.proto.AlterTableResponsePB;
 import basalt.proto.CreateTableRequestPB;
 import basalt.proto.CreateTableResponsePB;
 import basalt.proto.DeleteTableRequestPB;
@@ -19,6 +21,8 @@ import basalt.proto.DeleteTableResponsePB;
 import basalt.proto.ErrorPB;
 import basalt.proto.GetTableSchemaRequestPB;
 import basalt.proto.GetTableSchemaResponsePB;
+import basalt.proto.IsAlterTableDoneRequestPB;
+import basalt.proto.IsAlterTableDoneResponsePB;
 import basalt.proto.IsCreateTableDoneRequestPB;
 import basalt.proto.IsCreateTableDoneResponsePB;
 import basalt.proto.ListMastersRequestPB;
@@ -134,6 +138,44 @@ public final class AsyncBasaltClient implements AutoCloseable {
                 .thenApply(response -> null);
     }
 
+    /**
+     * Alters a table and completes, with the table as it is now, once every tablet runs the new schema
+     * (IsAlterTableDone). Like createTable, the request id is reused by every retry, so a retry after a
+     * lost answer gets the first outcome and the changes apply once. Tables opened before keep the old
+     * schema: their writes fail with SCHEMA_MISMATCH until reopened (see {@link Session}).
+     */
+    public CompletableFuture<BasaltTable> alterTable(String name, AlterTableOptions alter) {
+        if (alter.isEmpty()) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException(
+                    "alter table " + name + ": no change given; add at least one to the AlterTableOptions"));
+        }
+        Deadline deadline = newDeadline();
+        RequestIdPB requestId = requests.newRequest();
+        AlterTableRequestPB request = AlterTableRequestPB.newBuilder()
+                .setTable(TableIdentifierPB.newBuilder().setName(name)).addAllSteps(alter.steps())
+                .setRequestId(requestId).build();
+        CompletableFuture<BasaltTable> altered = masters.<AlterTableResponsePB>call("alter table " + name, deadline,
+                        (stub, observer) -> stub.alterTable(request, observer),
+                        response -> errorOf(response.hasError(), response.getError()))
+                .thenCompose(response -> awaitAltered(name, response.getTableId(), response.getSchemaVersion(), deadline))
+                .thenCompose(tableId -> openTable(TableIdentifierPB.newBuilder().setTableId(tableId).build(), deadline));
+        return altered.whenComplete((table, failure) -> requests.complete(requestId));
+    }
+
+    private CompletableFuture<String> awaitAltered(String name, String tableId, int schemaVersion, Deadline deadline) {
+        IsAlterTableDoneRequestPB request = IsAlterTableDoneRequestPB.newBuilder()
+                .setTable(TableIdentifierPB.newBuilder().setTableId(tableId)).build();
+        // A later alter by someone else also finishes ours: done at a version at least ours is enough.
+        return retrier.run("wait for the alter of table " + name, deadline, () -> masters
+                .<IsAlterTableDoneResponsePB>call("is the alter of table " + name + " done", deadline,
+                        (stub, observer) -> stub.isAlterTableDone(request, observer),
+                        response -> errorOf(response.hasError(), response.getError()))
+                .thenApply(response -> response.getDone() && response.getSchemaVersion() >= schemaVersion
+                        ? Outcome.done(tableId)
+                        : Outcome.<String>retryLater("tablets of table " + name + " do not all run schema version "
+                        + schemaVersion + " yet")));
+    }
+
     public CompletableFuture<BasaltTable> openTable(String name) {
         return openTable(TableIdentifierPB.newBuilder().setName(name).build(), newDeadline());
     }
@@ -200,10 +242,13 @@ public final class AsyncBasaltClient implements AutoCloseable {
     /**
      * Writes a batch of operations to one tablet's leader. Every attempt carries {@code requestId} (with the
      * current lowest sequence in flight), so the tablet applies the batch once however often it is retried.
+     * The rows are encoded by the column indexes of {@code schemaVersion}, which the request names so a
+     * tablet on another version refuses the batch whole (SCHEMA_MISMATCH, final) instead of misreading it.
      */
-    CompletableFuture<WriteResponsePB> write(String tableId, String tabletId, List<RowOperationPB> operations,
-                                             RequestIdPB requestId, Deadline deadline) {
-        WriteRequestPB base = WriteRequestPB.newBuilder().setTabletId(tabletId).addAllOperations(operations).build();
+    CompletableFuture<WriteResponsePB> write(String tableId, String tabletId, int schemaVersion,
+                                             List<RowOperationPB> operations, RequestIdPB requestId, Deadline deadline) {
+        WriteRequestPB base = WriteRequestPB.newBuilder().setTabletId(tabletId).setSchemaVersion(schemaVersion)
+                .addAllOperations(operations).build();
         return tablets.<WriteResponsePB>call("write " + operations.size() + " rows to tablet " + tabletId, tableId,
                 tabletId, deadline,
                 (stub, observer) -> stub.write(base.toBuilder().setRequestId(requests.forAttempt(requestId)).build(),

@@ -33,6 +33,10 @@ import java.util.concurrent.ExecutionException;
  *       sequence number, and the lowest sequence still in flight) that all its retries reuse, so servers can
  *       return a retry the first attempt's outcome instead of applying it again.</li>
  *   <li><b>Scans</b> resume at the new leader after the last row returned, at the same snapshot.</li>
+ *   <li><b>Schema changes</b> are not ridden through: a write names the schema version of the table it
+ *       was made from, and once an alter reaches the tablets they refuse writes of the old version whole
+ *       with SCHEMA_MISMATCH, which is final (nothing applied, no retry): reopen the table and apply the
+ *       operations again ({@link Session} says why the client does not re-encode them itself).</li>
  * </ul>
  * An outage shorter than the deadline is therefore invisible to the caller, apart from the time it takes.
  */
@@ -58,6 +62,11 @@ public final class BasaltClient implements AutoCloseable {
 
     public BasaltTable createTable(String name, Schema schema, CreateTableOptions options) {
         return await(async.createTable(name, schema, options));
+    }
+
+    /** Alters a table and returns it as it is now, once every tablet runs the new schema. */
+    public BasaltTable alterTable(String name, AlterTableOptions options) {
+        return await(async.alterTable(name, options));
     }
 
     public void deleteTable(String name) {

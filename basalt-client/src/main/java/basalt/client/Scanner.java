@@ -2,6 +2,7 @@ package basalt.client;
 
 import basalt.client.meta.TableLocations;
 import basalt.client.meta.TabletLocation;
+import basalt.client.partition.PartitionRouter;
 import basalt.proto.PredicatePB;
 import basalt.proto.RowPB;
 import basalt.proto.ScanRequestPB;
@@ -10,9 +11,11 @@ import com.google.protobuf.ByteString;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
- * Reads the rows of a table, tablet by tablet (in partition order; rows are in key order within a tablet),
+ * Reads the rows of a table, tablet by tablet (in partition order; rows are in key order within a tablet;
+ * only the one tablet that can hold them when EQUAL predicates fix every partition column),
  * one batch per {@link #nextRows} call. Each tablet is read at one snapshot timestamp from its first batch
  * to its last: when its leader dies midway, the scanner goes on at the new leader from just after the last
  * row it returned, at the same timestamp, so it returns exactly the rows of that snapshot, each once.
@@ -25,6 +28,10 @@ public final class Scanner implements AutoCloseable {
     private final Schema projection;
     private final List<String> projectedNames;
     private final List<PredicatePB> predicates;
+    /** When the predicates fix every partition column: the one partition to read. */
+    private final Optional<PartitionRouter.Route> onlyPartition;
+    /** The key range the predicates allow, so tablets seek instead of filtering every row. */
+    private final KeyBounds.Bounds keyBounds;
     private final long limit;
     private final ReadMode readMode;
     private final int batchSizeRows;
@@ -39,13 +46,16 @@ public final class Scanner implements AutoCloseable {
     private long returned;
     private boolean closed;
 
-    Scanner(AsyncBasaltClient client, BasaltTable table, Schema projection, List<PredicatePB> predicates, long limit,
-            ReadMode readMode, long snapshotTimestamp, int batchSizeRows, Duration timeout) {
+    Scanner(AsyncBasaltClient client, BasaltTable table, Schema projection, List<PredicatePB> predicates,
+            Optional<PartitionRouter.Route> onlyPartition, long limit, ReadMode readMode, long snapshotTimestamp,
+            int batchSizeRows, Duration timeout) {
         this.client = client;
         this.table = table;
         this.projection = projection;
         this.projectedNames = projection.columns().stream().map(ColumnSchema::name).toList();
         this.predicates = predicates;
+        this.onlyPartition = onlyPartition;
+        this.keyBounds = KeyBounds.of(table.schema(), predicates);
         this.limit = limit;
         this.readMode = readMode;
         this.snapshotTimestamp = snapshotTimestamp;
@@ -77,7 +87,8 @@ public final class Scanner implements AutoCloseable {
     public List<RowResult> nextRows() {
         if (tablets == null) {
             TableLocations locations = BasaltClient.await(client.locations(table.tableId(), client.newDeadline(timeout)));
-            tablets = locations.tablets();
+            tablets = onlyPartition.map(route -> locations.tabletFor(route.bucket(), route.rangeKey())
+                    .map(List::of).orElse(List.of())).orElse(locations.tablets());
         }
         // Bounded: each round either returns rows or moves to the next tablet.
         while (hasMoreRows()) {
@@ -116,6 +127,8 @@ public final class Scanner implements AutoCloseable {
         ScanRequestPB.Builder request = ScanRequestPB.newBuilder().setTabletId(tablet.tabletId())
                 .addAllProjection(projectedNames).addAllPredicates(predicates).setBatchMaxRows(batchSizeRows)
                 .setResumeAfterKey(resumeAfterKey);
+        keyBounds.lower().ifPresent(request::setLowerKey);
+        keyBounds.upper().ifPresent(request::setUpperKey);
         if (limit > 0) {
             request.setLimit(limit - returned);
         }

@@ -92,7 +92,8 @@ public final class ScannerBuilder {
         if (readMode == ReadMode.LATEST && snapshotTimestamp != 0) {
             throw new IllegalArgumentException("a snapshot timestamp needs read mode AT_SNAPSHOT");
         }
-        return new Scanner(client, table, Schema.projection(projected), List.copyOf(predicatePBs), limit, readMode,
-                snapshotTimestamp, batchSizeRows, timeout);
+        return new Scanner(client, table, Schema.projection(projected), List.copyOf(predicatePBs),
+                PartitionPruner.singlePartition(schema, table.partitionSchema(), table.router(), predicatePBs), limit,
+                readMode, snapshotTimestamp, batchSizeRows, timeout);
     }
 }

@@ -59,6 +59,14 @@ public final class Schema {
         return columns.size();
     }
 
+    /**
+     * The table's schema version this schema was read at (0 before any alter; projections have 0). Writes
+     * name it, so a tablet running another version refuses them rather than misread the column indexes.
+     */
+    public int version() {
+        return version;
+    }
+
     public int keyColumnCount() {
         return keyColumnCount;
     }

@@ -37,6 +37,17 @@ import java.util.concurrent.TimeUnit;
  * time) becomes a {@link RowError} in {@link #pendingErrors}. Every batch carries a request id that its
  * retries reuse, so a batch retried after a leader change is applied once. Not thread-safe: one thread
  * applies and flushes (batches complete on the client's threads). {@link #close} flushes.
+ *
+ * <p><b>Schema changes.</b> An operation is encoded with the schema of the {@link BasaltTable} it was made
+ * from, and its batch names that schema's version. Once the table is altered and its tablets run the new
+ * schema, they refuse such a batch whole with SCHEMA_MISMATCH: none of its rows is applied. The session
+ * does not retry it (not under the same request id, whose stored outcome is that refusal, nor re-encoded
+ * under a new one, which could silently write a value into a different column that now has the old name):
+ * every operation of the batch gets a SCHEMA_MISMATCH error (the returned response in AUTO_FLUSH_SYNC, a
+ * row error in the buffered modes) saying to reopen the table with {@code openTable} and apply the
+ * operations again, made from the reopened table. Operations of tables opened at different schema versions
+ * go in separate batches, so one stale table never fails another's rows; the order of operations on one
+ * row is kept only among operations made from tables opened at the same schema version.
  */
 public final class Session implements AutoCloseable {
     public enum FlushMode { AUTO_FLUSH_SYNC, AUTO_FLUSH_BACKGROUND, MANUAL_FLUSH }
@@ -46,16 +57,18 @@ public final class Session implements AutoCloseable {
     /** Errors collected by buffered modes, and whether some were dropped because too many piled up. */
     public record RowErrors(List<RowError> errors, boolean overflowed) {}
 
-    /** Operations buffered for one tablet, and whether a batch of it is in flight. */
+    /** Operations buffered for one tablet at one schema version, and whether a batch of them is in flight. */
     private static final class TabletBuffer {
         final String tableId;
         final String tabletId;
+        final int schemaVersion;
         final List<Operation> operations = new ArrayList<>();
         boolean inFlight;
 
-        TabletBuffer(String tableId, String tabletId) {
+        TabletBuffer(String tableId, String tabletId, int schemaVersion) {
             this.tableId = tableId;
             this.tabletId = tabletId;
+            this.schemaVersion = schemaVersion;
         }
     }
 
@@ -159,8 +172,8 @@ public final class Session implements AutoCloseable {
         Deadline deadline = client.newDeadline(applyTimeout);
         String tabletId = route(operation, deadline);
         if (mode == FlushMode.AUTO_FLUSH_SYNC) {
-            return BasaltClient.await(send(operation.table().tableId(), tabletId, List.of(operation), applyTimeout))
-                    .get(0);
+            return BasaltClient.await(send(operation.table().tableId(), tabletId, schemaVersion(operation),
+                    List.of(operation), applyTimeout)).get(0);
         }
         synchronized (this) {
             if (outstandingOps >= mutationBufferSpace) {
@@ -170,8 +183,9 @@ public final class Session implements AutoCloseable {
                 }
                 awaitSpace(deadline);
             }
-            TabletBuffer buffer = buffers.computeIfAbsent(tabletId,
-                    id -> new TabletBuffer(operation.table().tableId(), id));
+            int schemaVersion = schemaVersion(operation);
+            TabletBuffer buffer = buffers.computeIfAbsent(tabletId + "@" + schemaVersion,
+                    key -> new TabletBuffer(operation.table().tableId(), tabletId, schemaVersion));
             buffer.operations.add(operation);
             outstandingOps++;
             if (mode == FlushMode.AUTO_FLUSH_BACKGROUND) {
@@ -289,7 +303,7 @@ public final class Session implements AutoCloseable {
         List<Operation> batch = new ArrayList<>(buffer.operations.subList(0, count));
         buffer.operations.subList(0, count).clear();
         buffer.inFlight = true;
-        send(buffer.tableId, buffer.tabletId, batch, timeout).whenComplete((responses, failure) -> {
+        send(buffer.tableId, buffer.tabletId, buffer.schemaVersion, batch, timeout).whenComplete((responses, failure) -> {
             synchronized (this) {
                 buffer.inFlight = false;
                 outstandingOps -= batch.size();
@@ -304,6 +318,16 @@ public final class Session implements AutoCloseable {
         });
     }
 
+    private static int schemaVersion(Operation operation) {
+        return operation.table().schema().version();
+    }
+
+    private static String staleSchemaMessage(BasaltTable table, Throwable cause) {
+        return "not applied: " + table + " was opened at schema version " + table.schema().version()
+                + " and its schema has changed since; reopen the table (openTable) and apply the operation again,"
+                + " made from the reopened table (" + cause.getMessage() + ")";
+    }
+
     private void collect(RowError error) {
         if (pendingErrors.size() < MAX_PENDING_ERRORS) {
             pendingErrors.add(error);
@@ -316,8 +340,8 @@ public final class Session implements AutoCloseable {
      * Writes one batch to a tablet and completes (never exceptionally) with one response per operation: a
      * failure of the whole batch becomes that error on every operation.
      */
-    private CompletableFuture<List<OperationResponse>> send(String tableId, String tabletId, List<Operation> batch,
-                                                            Duration batchTimeout) {
+    private CompletableFuture<List<OperationResponse>> send(String tableId, String tabletId, int schemaVersion,
+                                                            List<Operation> batch, Duration batchTimeout) {
         List<RowOperationPB> operations = new ArrayList<>(batch.size());
         for (Operation operation : batch) {
             operations.add(operation.toPB());
@@ -325,7 +349,8 @@ public final class Session implements AutoCloseable {
         RequestIdPB requestId = client.requests().newRequest();
         CompletableFuture<WriteResponsePB> written;
         try {
-            written = client.write(tableId, tabletId, operations, requestId, client.newDeadline(batchTimeout));
+            written = client.write(tableId, tabletId, schemaVersion, operations, requestId,
+                    client.newDeadline(batchTimeout));
         } catch (RuntimeException e) {
             written = CompletableFuture.failedFuture(e);
         }
@@ -336,9 +361,11 @@ public final class Session implements AutoCloseable {
                 Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
                         ? failure.getCause() : failure;
                 Code code = cause instanceof BasaltException e ? e.code() : Code.INTERNAL;
+                String message = code == Code.SCHEMA_MISMATCH ? staleSchemaMessage(batch.get(0).table(), cause)
+                        : cause.getMessage();
                 for (Operation operation : batch) {
                     responses.add(new OperationResponse(operation,
-                            Optional.of(new RowError(operation, code, cause.getMessage())), 0));
+                            Optional.of(new RowError(operation, code, message)), 0));
                 }
                 return responses;
             }

@@ -30,10 +30,16 @@ public final class RetryRules {
         return null;
     }
 
-    /** Whether a transport failure may go away: the server was unreachable or the attempt ran out of time. */
+    /**
+     * Whether a transport failure may go away: the server was unreachable, the attempt ran out of time, or
+     * the connection closed under the call as it started (gRPC reports a ClosedChannelException from a
+     * server killed at that moment as UNKNOWN). Retrying is safe for every call: reads change nothing,
+     * and writes and DDL carry request ids, so a retry gets the first outcome.
+     */
     public static boolean networkError(Status status) {
         return switch (status.getCode()) {
             case UNAVAILABLE, DEADLINE_EXCEEDED -> true;
+            case UNKNOWN -> status.getCause() instanceof java.io.IOException;
             default -> false;
         };
     }
