@@ -31,6 +31,7 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -260,7 +261,7 @@ public final class Tablet implements StateMachine {
     public PreparedWrite prepareWrite(WriteRequestPB request) {
         Definition current = definition;
         WriteValidator.Result validated = current.validator().validate(tabletId, request);
-        if (validated.operations().isEmpty()) {
+        if (validated.nothingAccepted()) {
             return new PreparedWrite(ByteString.EMPTY, 0, validated.errors());
         }
         long timestamp;
@@ -270,8 +271,9 @@ public final class Tablet implements StateMachine {
             inFlightTimestamps.add(timestamp);
         }
         ReplicatedWritePB.Builder payload = ReplicatedWritePB.newBuilder().setTimestamp(timestamp)
-                .setSchemaVersion(current.schema().version()).addAllOperations(validated.operations()).addAllRowIndexes(validated.rowIndexes())
-                .addAllValidationErrors(validated.errors());
+                .setSchemaVersion(current.schema().version()).addAllOperations(validated.operations())
+                .setPackedRows(request.getPackedRows()) // the client's block as it came: no re-encoding
+                .addAllRowIndexes(validated.rowIndexes()).addAllValidationErrors(validated.errors());
         if (request.hasRequestId()) {
             payload.setRequestId(request.getRequestId());
         }
@@ -455,17 +457,16 @@ public final class Tablet implements StateMachine {
         }
         byte[] timestampSuffix = invertedTimestamp(write.getTimestamp());
         // Rows of this batch by encoded key; TOMBSTONE when deleted.
-        Map<EncodedKey, Object[]> written = new HashMap<>(Math.max(16, write.getOperationsCount() * 4 / 3 + 1));
+        List<WriteValidator.Row> rows = decodedRows != null ? decodedRows : decodeRows(schema, write);
+        Map<EncodedKey, Object[]> written = new HashMap<>(Math.max(16, rows.size() * 4 / 3 + 1));
         Object[] tombstone = new Object[0];
         Stream.Builder<RowErrorPB> errors = Stream.builder();
         write.getValidationErrorsList().forEach(errors::add);
         byte[] largestWritten = largestKey;
         try (RocksIterator iterator = store.db().newIterator()) {
-            for (int i = 0; i < write.getOperationsCount(); i++) {
-                RowOperationPB operation = write.getOperations(i);
+            for (int i = 0; i < rows.size(); i++) {
                 int row = write.getRowIndexes(i);
-                WriteValidator.Row decoded = decodedRows != null ? decodedRows.get(i)
-                        : WriteValidator.decode(schema, operation.getRow());
+                WriteValidator.Row decoded = rows.get(i);
                 byte[] key = KeyEncoder.encodeKey(schema, decoded.cells());
                 EncodedKey keyBytes = new EncodedKey(key);
                 // The stored key is this prefix and the inverted timestamp: built once, used for the seek too.
@@ -479,7 +480,7 @@ public final class Tablet implements StateMachine {
                 if (current == tombstone) {
                     current = null;
                 }
-                OperationType type = operation.getType();
+                OperationType type = decoded.type();
                 Object[] next;
                 if (current != null && type == OperationType.INSERT) {
                     errors.add(rowError(row, Code.ALREADY_PRESENT, "key " + describeKey(decoded.cells()) + " already present"));
@@ -512,6 +513,18 @@ public final class Tablet implements StateMachine {
         return WriteResponsePB.newBuilder().setTimestamp(write.getTimestamp())
                 .addAllRowErrors(errors.build().sorted(Comparator.comparingInt(RowErrorPB::getRow)).toList())
                 .build();
+    }
+
+    /** A replica's decoding of the rows of an entry it did not prepare: the packed block, or each operation. */
+    private static List<WriteValidator.Row> decodeRows(Schema schema, ReplicatedWritePB write) {
+        if (!write.getPackedRows().isEmpty()) {
+            return WriteValidator.decodePacked(schema, write.getPackedRows(), write.getRowIndexesList());
+        }
+        List<WriteValidator.Row> rows = new ArrayList<>(write.getOperationsCount());
+        for (RowOperationPB operation : write.getOperationsList()) {
+            rows.add(WriteValidator.decode(schema, operation.getType(), operation.getRow()));
+        }
+        return rows;
     }
 
     /** An encoded key as a map key: content equality without a copy (Arrays.hashCode is vectorized). */
