@@ -28,7 +28,6 @@ import basalt.proto.ListTablesResponsePB;
 import basalt.proto.ListTabletServersRequestPB;
 import basalt.proto.ListTabletServersResponsePB;
 import basalt.proto.RequestIdPB;
-import basalt.proto.RowOperationPB;
 import basalt.proto.ScanRequestPB;
 import basalt.proto.ScanResponsePB;
 import basalt.proto.TableIdentifierPB;
@@ -200,11 +199,12 @@ public final class AsyncBasaltClient implements AutoCloseable {
     /**
      * Writes a batch of operations to one tablet's leader. Every attempt carries {@code requestId} (with the
      * current lowest sequence in flight), so the tablet applies the batch once however often it is retried.
+     * {@code rows} is a request holding only the batch's rows ({@link PackedBatch}); the rest is set here.
      */
-    CompletableFuture<WriteResponsePB> write(String tableId, String tabletId, List<RowOperationPB> operations,
+    CompletableFuture<WriteResponsePB> write(String tableId, String tabletId, WriteRequestPB rows, int rowCount,
                                              RequestIdPB requestId, Deadline deadline) {
-        WriteRequestPB base = WriteRequestPB.newBuilder().setTabletId(tabletId).addAllOperations(operations).build();
-        return tablets.<WriteResponsePB>call("write " + operations.size() + " rows to tablet " + tabletId, tableId,
+        WriteRequestPB base = rows.toBuilder().setTabletId(tabletId).build();
+        return tablets.<WriteResponsePB>call("write " + rowCount + " rows to tablet " + tabletId, tableId,
                 tabletId, deadline,
                 (stub, observer) -> stub.write(base.toBuilder().setRequestId(requests.forAttempt(requestId)).build(),
                         observer),

@@ -7,7 +7,6 @@ import basalt.client.rpc.Deadline;
 import basalt.proto.Code;
 import basalt.proto.RequestIdPB;
 import basalt.proto.RowErrorPB;
-import basalt.proto.RowOperationPB;
 import basalt.proto.WriteResponsePB;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -318,14 +317,11 @@ public final class Session implements AutoCloseable {
      */
     private CompletableFuture<List<OperationResponse>> send(String tableId, String tabletId, List<Operation> batch,
                                                             Duration batchTimeout) {
-        List<RowOperationPB> operations = new ArrayList<>(batch.size());
-        for (Operation operation : batch) {
-            operations.add(operation.toPB());
-        }
         RequestIdPB requestId = client.requests().newRequest();
         CompletableFuture<WriteResponsePB> written;
         try {
-            written = client.write(tableId, tabletId, operations, requestId, client.newDeadline(batchTimeout));
+            written = client.write(tableId, tabletId, PackedBatch.rows(batch), batch.size(), requestId,
+                    client.newDeadline(batchTimeout));
         } catch (RuntimeException e) {
             written = CompletableFuture.failedFuture(e);
         }

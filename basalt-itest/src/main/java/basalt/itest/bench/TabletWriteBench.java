@@ -52,6 +52,8 @@ import org.HdrHistogram.Histogram;
  *       between successful writes from 1 s before the kill to the end; {@code --trials} times, restarting
  *       the killed server between trials.</li>
  * </ul>
+ * Rows go as one packed block per request ({@code --rows=packed}, the default) or as protobuf operations
+ * ({@code --rows=protobuf}), to compare the two with one build.
  * The client is given every replica's address, dead or alive, as a real client would be.
  * Every loop is bounded by a count and by time. Prints one JSON document, then human lines, on stdout.
  *
@@ -89,6 +91,26 @@ public final class TabletWriteBench {
         System.exit(0);
     }
 
+    private boolean packed() {
+        String rows = args.getOrDefault("rows", "packed");
+        if (!rows.equals("packed") && !rows.equals("protobuf")) {
+            throw new IllegalArgumentException("--rows is 'packed' or 'protobuf', not '" + rows + "'");
+        }
+        return rows.equals("packed");
+    }
+
+    /** INSERTs of ids {@code first ... first + count - 1}, each with the 100-byte value, in the chosen row format. */
+    private WriteRequestPB inserts(long first, int count) {
+        if (packed()) {
+            return TestTables.packedWrite(OperationType.INSERT, first, count, VALUE_100);
+        }
+        List<RowOperationPB> ops = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            ops.add(insert(first + i));
+        }
+        return TestTables.write(ops);
+    }
+
     private int intArg(String name, int def) {
         return Integer.parseInt(args.getOrDefault(name, String.valueOf(def)));
     }
@@ -103,6 +125,7 @@ public final class TabletWriteBench {
             jvm.addAll(Arrays.asList(args.get("jvm").split(" ")));
         }
         json.put("server_jvm_options", String.join(" ", jvm));
+        json.put("rows", packed() ? "packed" : "protobuf");
         try (ExternalMiniCluster cluster = ExternalMiniCluster.builder().rootDir(dir).numTabletServers(3)
                 .jvmOptions(jvm).start()) {
             if (args.containsKey("keep")) {
@@ -128,6 +151,7 @@ public final class TabletWriteBench {
                 throw e;
             }
         }
+        human.add(0, "rows sent as " + json.get("rows"));
         System.out.println(toJson(json));
         human.forEach(System.out::println);
     }
@@ -156,12 +180,7 @@ public final class TabletWriteBench {
             if (serverCpuAtWarmStart == null && System.nanoTime() >= warmStart) {
                 serverCpuAtWarmStart = serverCpuTicks(cluster);
             }
-            List<RowOperationPB> ops = new ArrayList<>(batch);
-            long first = nextId.getAndAdd(batch);
-            for (int i = 0; i < batch; i++) {
-                ops.add(insert(first + i));
-            }
-            WriteRequestPB request = TestTables.write(ops);
+            WriteRequestPB request = inserts(nextId.getAndAdd(batch), batch);
             if (!slots.tryAcquire(10, TimeUnit.SECONDS)) {
                 throw new IllegalStateException("no write completed in 10 s");
             }
@@ -261,7 +280,7 @@ public final class TabletWriteBench {
         long measuredStart = 0;
         int done = 0;
         for (int i = 0; i < warmup + writes && System.nanoTime() < deadline; i++) {
-            WriteRequestPB request = TestTables.write(List.of(insert(id++)));
+            WriteRequestPB request = inserts(id++, 1);
             long t0 = System.nanoTime();
             WriteResponsePB response = client.write(request, Duration.ofSeconds(30));
             long micros = (System.nanoTime() - t0) / 1000;
