@@ -273,7 +273,11 @@ public final class Tablet implements StateMachine {
         ReplicatedWritePB.Builder payload = ReplicatedWritePB.newBuilder().setTimestamp(timestamp)
                 .setSchemaVersion(current.schema().version()).addAllOperations(validated.operations())
                 .setPackedRows(request.getPackedRows()) // the client's block as it came: no re-encoding
-                .addAllRowIndexes(validated.rowIndexes()).addAllValidationErrors(validated.errors());
+                .addAllValidationErrors(validated.errors());
+        boolean everyPackedRow = !request.getPackedRows().isEmpty() && validated.errors().isEmpty();
+        if (!everyPackedRow) {
+            payload.addAllRowIndexes(validated.rowIndexes());
+        }
         if (request.hasRequestId()) {
             payload.setRequestId(request.getRequestId());
         }
@@ -464,8 +468,9 @@ public final class Tablet implements StateMachine {
         write.getValidationErrorsList().forEach(errors::add);
         byte[] largestWritten = largestKey;
         try (RocksIterator iterator = store.db().newIterator()) {
+            boolean everyRow = write.getRowIndexesCount() == 0; // a packed block none of whose rows was refused
             for (int i = 0; i < rows.size(); i++) {
-                int row = write.getRowIndexes(i);
+                int row = everyRow ? i : write.getRowIndexes(i);
                 WriteValidator.Row decoded = rows.get(i);
                 byte[] key = KeyEncoder.encodeKey(schema, decoded.cells());
                 EncodedKey keyBytes = new EncodedKey(key);

@@ -148,13 +148,21 @@ public final class WriteValidator {
     }
 
     /**
-     * A replica's decoding of a replicated packed block: the rows at {@code rowIndexes}, which the leader
+     * A replica's decoding of a replicated packed block: the rows at {@code rowIndexes} (every row when it is
+     * empty: the leader refused none), which the leader
      * validated under this same schema (the caller checked the version), so a row that does not decode is
      * a broken entry, not bad input.
      */
     static List<Row> decodePacked(Schema schema, ByteString block, List<Integer> rowIndexes) {
         List<PackedRows.Row> rows = PackedRows.decode(block.toByteArray(), cellTypes(schema), columnNames(schema),
                 Integer.MAX_VALUE);
+        if (rowIndexes.isEmpty()) {
+            List<Row> all = new ArrayList<>(rows.size());
+            for (PackedRows.Row row : rows) {
+                all.add(fromPacked(schema, row));
+            }
+            return all;
+        }
         List<Row> accepted = new ArrayList<>(rowIndexes.size());
         for (int index : rowIndexes) {
             if (index < 0 || index >= rows.size()) {

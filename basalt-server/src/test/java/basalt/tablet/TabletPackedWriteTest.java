@@ -19,6 +19,7 @@ import basalt.consensus.core.EntryType;
 import basalt.proto.ChecksumRequestPB;
 import basalt.proto.Code;
 import basalt.proto.OperationType;
+import basalt.proto.ReplicatedWritePB;
 import basalt.proto.RequestIdPB;
 import basalt.proto.RowOperationPB;
 import basalt.proto.WriteRequestPB;
@@ -165,6 +166,20 @@ class TabletPackedWriteTest {
         }
         assertThat(rows(packed.scanAll())).isEqualTo(rows(protobuf.scanAll())).isNotEmpty();
         assertThat(checksum(packed)).isEqualTo(checksum(protobuf)).isEqualTo(checksum(follower));
+    }
+
+    @Test
+    void aBlockWithNoRefusedRowIsReplicatedWithoutRowIndexesAndAppliedWholeByFollowers() throws Exception {
+        PreparedWrite clean = packed.tablet.prepareWrite(packedRequest(List.of(row(INSERT, 1L, "a"), row(INSERT, 2L, "b"))));
+        PreparedWrite refused = packed.tablet.prepareWrite(packedRequest(List.of(row(INSERT, 3L, "c"), row(INSERT, UNSET, "d"))));
+
+        assertThat(ReplicatedWritePB.parseFrom(clean.payload()).getRowIndexesList()).isEmpty();
+        assertThat(ReplicatedWritePB.parseFrom(refused.payload()).getRowIndexesList()).containsExactly(0);
+        follower.apply(EntryType.NORMAL, ByteString.copyFrom(clean.payload().toByteArray()));
+        WriteResponsePB partly = (WriteResponsePB) follower.apply(EntryType.NORMAL,
+                ByteString.copyFrom(refused.payload().toByteArray()));
+        assertThat(errors(partly)).containsExactly("1 INVALID_ARGUMENT row 1: key column 'id' is missing");
+        assertThat(rows(follower.scanAll())).extracting(row -> row.get(0)).containsExactly(1L, 2L, 3L);
     }
 
     @Test
