@@ -460,9 +460,14 @@ public final class Tablet implements StateMachine {
                     .build();
         }
         byte[] timestampSuffix = invertedTimestamp(write.getTimestamp());
-        // Rows of this batch by encoded key; TOMBSTONE when deleted.
         List<WriteValidator.Row> rows = decodedRows != null ? decodedRows : decodeRows(schema, write);
-        Map<EncodedKey, Object[]> written = new HashMap<>(Math.max(16, rows.size() * 4 / 3 + 1));
+        // Rows this batch wrote, by encoded key (TOMBSTONE when deleted), for later rows of the same key. The
+        // map is built only when a row's key is not above every key written so far: while keys ascend (bulk
+        // loads, sequential inserts) no row can meet an earlier one, and the rows wait in two arrays unhashed.
+        Map<EncodedKey, Object[]> written = null;
+        byte[][] ascendingKeys = new byte[rows.size()][];
+        Object[][] ascendingRows = new Object[rows.size()][];
+        int ascendingCount = 0;
         Object[] tombstone = new Object[0];
         Stream.Builder<RowErrorPB> errors = Stream.builder();
         write.getValidationErrorsList().forEach(errors::add);
@@ -473,14 +478,24 @@ public final class Tablet implements StateMachine {
                 int row = everyRow ? i : write.getRowIndexes(i);
                 WriteValidator.Row decoded = rows.get(i);
                 byte[] key = KeyEncoder.encodeKey(schema, decoded.cells());
-                EncodedKey keyBytes = new EncodedKey(key);
                 // The stored key is this prefix and the inverted timestamp: built once, used for the seek too.
                 byte[] storedKey = Arrays.copyOf(rowPrefix, rowPrefix.length + key.length + timestampSuffix.length);
                 System.arraycopy(key, 0, storedKey, rowPrefix.length, key.length);
                 System.arraycopy(timestampSuffix, 0, storedKey, rowPrefix.length + key.length, timestampSuffix.length);
-                Object[] current = written.get(keyBytes);
-                if (current == null && largestKey != null && Arrays.compareUnsigned(key, largestKey) <= 0) {
-                    current = latest(iterator, storedKey, rowPrefix.length + key.length);
+                // Above the largest stored key and every key of this batch so far: no version anywhere.
+                boolean aboveAll = largestWritten == null || Arrays.compareUnsigned(key, largestWritten) > 0;
+                Object[] current = null;
+                if (!aboveAll) {
+                    if (written == null) {
+                        written = new HashMap<>(Math.max(16, rows.size() * 4 / 3 + 1));
+                        for (int j = 0; j < ascendingCount; j++) {
+                            written.put(new EncodedKey(ascendingKeys[j]), ascendingRows[j]);
+                        }
+                    }
+                    current = written.get(new EncodedKey(key));
+                    if (current == null && largestKey != null && Arrays.compareUnsigned(key, largestKey) <= 0) {
+                        current = latest(iterator, storedKey, rowPrefix.length + key.length);
+                    }
                 }
                 if (current == tombstone) {
                     current = null;
@@ -507,7 +522,12 @@ public final class Tablet implements StateMachine {
                         }
                     }
                 }
-                written.put(keyBytes, next);
+                if (written != null) {
+                    written.put(new EncodedKey(key), next);
+                } else {
+                    ascendingKeys[ascendingCount] = key;
+                    ascendingRows[ascendingCount++] = next;
+                }
                 if (largestWritten == null || Arrays.compareUnsigned(key, largestWritten) > 0) {
                     largestWritten = key;
                 }

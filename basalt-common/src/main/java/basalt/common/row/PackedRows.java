@@ -135,7 +135,7 @@ public final class PackedRows {
                 CellType type = types[column];
                 int width = type.fixedWidth();
                 if (width < 0) {
-                    width = varint("the length of row " + row + "'s column '" + names.get(column) + "'");
+                    width = varint(row, column);
                 }
                 if (width > block.length - position) {
                     throw malformed("row " + row + ": column '" + names.get(column) + "' needs " + width
@@ -181,18 +181,14 @@ public final class PackedRows {
             }
         }
 
-        /** The string, or null when the bytes are not UTF-8 (ASCII, the common case, is checked without a decoder). */
+        /**
+         * The string, or null when the bytes are not UTF-8. The lenient JDK decoder (vectorized for ASCII)
+         * replaces bad input with U+FFFD, so only a string holding U+FFFD, rare, is decoded again strictly.
+         */
         private String utf8(int at, int length) {
-            int end = at + length;
-            boolean ascii = true;
-            for (int i = at; i < end; i++) {
-                if (block[i] < 0) {
-                    ascii = false;
-                    break;
-                }
-            }
-            if (ascii) {
-                return new String(block, at, length, StandardCharsets.ISO_8859_1);
+            String text = new String(block, at, length, StandardCharsets.UTF_8);
+            if (text.indexOf('\uFFFD') < 0) {
+                return text;
             }
             try {
                 CharBuffer chars = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
@@ -203,22 +199,41 @@ public final class PackedRows {
             }
         }
 
+        /** The length of a variable-length cell; the message names the cell, built only when it is broken. */
+        private int varint(int row, int column) {
+            long value = readVarint();
+            return value >= 0 ? (int) value
+                    : failVarint(value, "the length of row " + row + "'s column '" + names.get(column) + "'");
+        }
+
         private int varint(String what) {
+            long value = readVarint();
+            return value >= 0 ? (int) value : failVarint(value, what);
+        }
+
+        private static final long ENDS_INSIDE = -1;
+        private static final long OVER_2_31 = -2;
+        private static final long TOO_LONG = -3;
+
+        /** The next varint, or one of the negative codes above. */
+        private long readVarint() {
             int value = 0;
             for (int shift = 0; shift < 35; shift += 7) {
                 if (position >= block.length) {
-                    throw malformed("the block ends inside " + what);
+                    return ENDS_INSIDE;
                 }
                 byte b = block[position++];
                 value |= (b & 0x7F) << shift;
                 if ((b & 0x80) == 0) {
-                    if (value < 0 || (shift == 28 && (b & 0x70) != 0)) {
-                        throw malformed(what + " is over 2^31");
-                    }
-                    return value;
+                    return value < 0 || (shift == 28 && (b & 0x70) != 0) ? OVER_2_31 : value;
                 }
             }
-            throw malformed(what + " is a varint longer than 5 bytes");
+            return TOO_LONG;
+        }
+
+        private static int failVarint(long code, String what) {
+            throw malformed(code == ENDS_INSIDE ? "the block ends inside " + what
+                    : code == OVER_2_31 ? what + " is over 2^31" : what + " is a varint longer than 5 bytes");
         }
 
         private static MalformedRowsException malformed(String message) {

@@ -153,7 +153,7 @@ class PackedRowsTest {
         List<String> names = List.of("id", "s", "b");
         boolean[] all = {true, true, true};
         byte[] block = new PackedRows.Writer(types, names, 16).add(1, new Object[] {1L, "é", true}, all)
-                .add(1, new Object[] {2L, "ok", false}, all).add(1, new Object[] {3L, "ok", true}, all).toByteArray();
+                .add(1, new Object[] {2L, "\uFFFD is fine", false}, all).add(1, new Object[] {3L, "ok", true}, all).toByteArray();
         // Row 0: id (8), length 2, 0xC3 0xA9 ("é"); make it 0xC3 0x28, not UTF-8. Row 2's BOOL is its last byte.
         int firstString = 3 + 3 + 8 + 1;
         block[firstString + 1] = 0x28;
@@ -163,7 +163,7 @@ class PackedRowsTest {
 
         assertThat(rows).extracting(PackedRows.Row::error)
                 .containsExactly("column 's': not valid UTF-8", null, "column 'b': BOOL byte 7 is neither 0 nor 1");
-        assertThat(rows.get(1).cells()).containsExactly(2L, "ok", false);
+        assertThat(rows.get(1).cells()).as("a real U+FFFD is no decoding error").containsExactly(2L, "\uFFFD is fine", false);
     }
 
     @Test
