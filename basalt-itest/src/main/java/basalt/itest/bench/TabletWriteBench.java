@@ -45,7 +45,9 @@ import org.HdrHistogram.Histogram;
  *   <li>(a) throughput: one writer thread, {@code --batch} INSERTs of 100-byte values per WriteRequest,
  *       with up to {@code --inflight} requests outstanding (2 matches the two mutation buffers of
  *       {@code kudu perf loadgen}'s background flush); rows/s per second of the run, cold (the first
- *       {@code --cold} seconds) and warm (after {@code --warmup} seconds);</li>
+ *       {@code --cold} seconds) and warm (after {@code --warmup} seconds); the servers' CPU per warm row,
+ *       whole, without the JIT compiler threads, and also net of the servers' idle CPU ({@code --idle}
+ *       seconds measured after the run, 0 to skip);</li>
  *   <li>(b) latency: one writer, one-row INSERTs one after another; p50/p99 over {@code --latency_writes}
  *       writes after {@code --latency_warmup} writes;</li>
  *   <li>(c) stall: one writer of one-row UPSERTs; kill -9 of the tablet leader's process; the longest gap
@@ -175,12 +177,14 @@ public final class TabletWriteBench {
         long warmStart = start + TimeUnit.SECONDS.toNanos(warmupS);
         long[] serverCpuAtWarmStart = null;
         Map<String, Long> jitAtWarmStart = Map.of();
+        long warmStartedAt = 0;
         long requests = 0;
         // Bounded: ends at `total` seconds, and after at most 10^7 requests.
         while (System.nanoTime() < end && requests < 10_000_000 && failure.get() == null) {
             if (serverCpuAtWarmStart == null && System.nanoTime() >= warmStart) {
                 serverCpuAtWarmStart = serverCpuTicks(cluster);
                 jitAtWarmStart = jitCpuTicks(cluster);
+                warmStartedAt = System.nanoTime();
             }
             WriteRequestPB request = inserts(nextId.getAndAdd(batch), batch);
             if (!slots.tryAcquire(10, TimeUnit.SECONDS)) {
@@ -207,9 +211,20 @@ public final class TabletWriteBench {
             });
         }
         slots.acquire(inflight);
+        long warmEnd = System.nanoTime();
         long[] serverCpuAtEnd = serverCpuTicks(cluster);
         Map<String, Long> jitAtEnd = jitCpuTicks(cluster);
         rpcs.shutdown();
+        // The servers' CPU with no writes (heartbeats, timers), measured after the run: at a low rate it is a
+        // large part of the CPU per row, so runs at different rates (a busy machine) compare only without it.
+        int idleSeconds = intArg("idle", 5);
+        long idleNonJitTicks = 0;
+        if (idleSeconds > 0) {
+            long[] idleStart = serverCpuTicks(cluster);
+            Map<String, Long> idleJitStart = jitCpuTicks(cluster);
+            Thread.sleep(idleSeconds * 1000L); // measuring an interval: nothing to wait for but time
+            idleNonJitTicks = sum(serverCpuTicks(cluster)) - sum(idleStart) - jitDelta(idleJitStart, jitCpuTicks(cluster));
+        }
         if (failure.get() != null) {
             throw new IllegalStateException("throughput run failed", failure.get());
         }
@@ -233,6 +248,17 @@ public final class TabletWriteBench {
         a.put("warm_1s_median", sortedWarm[sortedWarm.length / 2]);
         a.put("warm_1s_min", sortedWarm[0]);
         a.put("warm_1s_max", sortedWarm[sortedWarm.length - 1]);
+        if (serverCpuAtWarmStart != null && warmSum > 0 && idleSeconds > 0) {
+            double windowSeconds = (warmEnd - warmStartedAt) / 1e9;
+            long nonJit = sum(serverCpuAtEnd) - sum(serverCpuAtWarmStart) - jitDelta(jitAtWarmStart, jitAtEnd);
+            double idleTicksInWindow = (double) idleNonJitTicks / idleSeconds * windowSeconds;
+            double netMicrosPerRow = (nonJit - idleTicksInWindow) * (1_000_000.0 / CLOCK_TICKS_PER_SECOND) / warmSum;
+            a.put("servers_idle_cpu_percent", Math.round(idleNonJitTicks * 100.0 / CLOCK_TICKS_PER_SECOND / idleSeconds));
+            a.put("warm_server_cpu_us_per_row_net", Math.round(netMicrosPerRow * 100) / 100.0);
+            human.add(String.format(Locale.ROOT, "(a) net of JIT and of the servers' idle CPU (%.0f%% of a core, %d s"
+                    + " measured after the run): %.2f us per row", idleNonJitTicks * 100.0 / CLOCK_TICKS_PER_SECOND
+                    / idleSeconds, idleSeconds, netMicrosPerRow));
+        }
         if (serverCpuAtWarmStart != null && warmSum > 0) {
             long ticks = 0;
             for (int i = 0; i < serverCpuAtEnd.length; i++) {
@@ -241,10 +267,7 @@ public final class TabletWriteBench {
             // CPU of the three server processes per row written, warm: robust to what else shares the cores.
             double cpuMicrosPerRow = ticks * (1_000_000.0 / CLOCK_TICKS_PER_SECOND) / warmSum;
             a.put("warm_server_cpu_us_per_row", Math.round(cpuMicrosPerRow * 100) / 100.0);
-            long jitTicks = 0;
-            for (Map.Entry<String, Long> thread : jitAtEnd.entrySet()) {
-                jitTicks += thread.getValue() - jitAtWarmStart.getOrDefault(thread.getKey(), 0L);
-            }
+            long jitTicks = jitDelta(jitAtWarmStart, jitAtEnd);
             double jitMicrosPerRow = jitTicks * (1_000_000.0 / CLOCK_TICKS_PER_SECOND) / warmSum;
             a.put("warm_server_jit_cpu_us_per_row", Math.round(jitMicrosPerRow * 100) / 100.0);
             human.add(String.format(Locale.ROOT, "(a) warm CPU of the 3 tablet servers: %.2f us per row, of which the"
@@ -285,6 +308,19 @@ public final class TabletWriteBench {
             } catch (java.io.IOException | RuntimeException e) {
                 // the server is gone; its compiler threads count as none
             }
+        }
+        return ticks;
+    }
+
+    private static long sum(long[] ticks) {
+        return Arrays.stream(ticks).sum();
+    }
+
+    /** The compiler threads' ticks from {@code start} to {@code end} (a thread born in between counts from 0). */
+    private static long jitDelta(Map<String, Long> start, Map<String, Long> end) {
+        long ticks = 0;
+        for (Map.Entry<String, Long> thread : end.entrySet()) {
+            ticks += thread.getValue() - start.getOrDefault(thread.getKey(), 0L);
         }
         return ticks;
     }
