@@ -47,7 +47,7 @@ import org.HdrHistogram.Histogram;
  *       {@code kudu perf loadgen}'s background flush); rows/s per second of the run, cold (the first
  *       {@code --cold} seconds) and warm (after {@code --warmup} seconds); the servers' CPU per warm row,
  *       whole, without the JIT compiler threads, and also net of the servers' idle CPU ({@code --idle}
- *       seconds measured after the run, 0 to skip);</li>
+ *       seconds measured before the run, 0 to skip);</li>
  *   <li>(b) latency: one writer, one-row INSERTs one after another; p50/p99 over {@code --latency_writes}
  *       writes after {@code --latency_warmup} writes;</li>
  *   <li>(c) stall: one writer of one-row UPSERTs; kill -9 of the tablet leader's process; the longest gap
@@ -167,6 +167,17 @@ public final class TabletWriteBench {
         int seconds = intArg("seconds", 30);
         int coldS = intArg("cold", 5);
         int total = warmupS + seconds;
+        // The servers' CPU with no writes yet (heartbeats, timers; JIT threads left out), measured before the
+        // run so no flush or compaction of its rows falls in it: at a low, load-dependent rate this fixed CPU
+        // is a large and varying part of the CPU per row, so runs at different rates compare only without it.
+        int idleSeconds = intArg("idle", 5);
+        long idleNonJitTicks = 0;
+        if (idleSeconds > 0) {
+            long[] idleStart = serverCpuTicks(cluster);
+            Map<String, Long> idleJitStart = jitCpuTicks(cluster);
+            Thread.sleep(idleSeconds * 1000L); // measuring an interval: nothing to wait for but time
+            idleNonJitTicks = sum(serverCpuTicks(cluster)) - sum(idleStart) - jitDelta(idleJitStart, jitCpuTicks(cluster));
+        }
         long[] rowsPerSecond = new long[total];
         AtomicLong nextId = new AtomicLong(1_000_000_000L);
         AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -215,16 +226,6 @@ public final class TabletWriteBench {
         long[] serverCpuAtEnd = serverCpuTicks(cluster);
         Map<String, Long> jitAtEnd = jitCpuTicks(cluster);
         rpcs.shutdown();
-        // The servers' CPU with no writes (heartbeats, timers), measured after the run: at a low rate it is a
-        // large part of the CPU per row, so runs at different rates (a busy machine) compare only without it.
-        int idleSeconds = intArg("idle", 5);
-        long idleNonJitTicks = 0;
-        if (idleSeconds > 0) {
-            long[] idleStart = serverCpuTicks(cluster);
-            Map<String, Long> idleJitStart = jitCpuTicks(cluster);
-            Thread.sleep(idleSeconds * 1000L); // measuring an interval: nothing to wait for but time
-            idleNonJitTicks = sum(serverCpuTicks(cluster)) - sum(idleStart) - jitDelta(idleJitStart, jitCpuTicks(cluster));
-        }
         if (failure.get() != null) {
             throw new IllegalStateException("throughput run failed", failure.get());
         }
@@ -256,7 +257,7 @@ public final class TabletWriteBench {
             a.put("servers_idle_cpu_percent", Math.round(idleNonJitTicks * 100.0 / CLOCK_TICKS_PER_SECOND / idleSeconds));
             a.put("warm_server_cpu_us_per_row_net", Math.round(netMicrosPerRow * 100) / 100.0);
             human.add(String.format(Locale.ROOT, "(a) net of JIT and of the servers' idle CPU (%.0f%% of a core, %d s"
-                    + " measured after the run): %.2f us per row", idleNonJitTicks * 100.0 / CLOCK_TICKS_PER_SECOND
+                    + " measured before the run): %.2f us per row", idleNonJitTicks * 100.0 / CLOCK_TICKS_PER_SECOND
                     / idleSeconds, idleSeconds, netMicrosPerRow));
         }
         if (serverCpuAtWarmStart != null && warmSum > 0) {
