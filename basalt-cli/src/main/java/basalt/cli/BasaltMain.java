@@ -14,7 +14,9 @@ import picocli.CommandLine.Command;
 @Command(name = "basalt", mixinStandardHelpOptions = true, version = "basalt 0.1.0-SNAPSHOT",
         description = "Basalt: a Raft-replicated distributed table store.",
         subcommands = {PerfCommand.class, WalCommand.class, TserverCommand.class, MasterCommand.class,
-                LocalClusterCommand.class})
+                LocalClusterCommand.class,
+                TableCommand.class, ClusterCommand.class, TabletCommand.class, ConsensusCommand.class,
+                WorkloadCommand.class})
 public final class BasaltMain implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

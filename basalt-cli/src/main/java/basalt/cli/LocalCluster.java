@@ -70,6 +70,7 @@ final class LocalCluster {
 
     private final Path dir;
     private final PrintWriter err;
+    private final List<String> extraJvmOptions;
     private LocalClusterLayout layout;
 
     // Appended to only by start(), under this; read by stop().
@@ -80,9 +81,15 @@ final class LocalCluster {
     private FileChannel lockChannel;
 
     LocalCluster(Path dir, LocalClusterLayout layout, PrintWriter err) {
+        this(dir, layout, err, List.of());
+    }
+
+    /** {@code extraJvmOptions} go after {@link #JVM_OPTIONS}, so they win (a benchmark asks for C2 and a bigger heap). */
+    LocalCluster(Path dir, LocalClusterLayout layout, PrintWriter err, List<String> extraJvmOptions) {
         this.dir = dir.toAbsolutePath().normalize();
         this.layout = layout;
         this.err = err;
+        this.extraJvmOptions = List.copyOf(extraJvmOptions);
     }
 
     Path dir() {
@@ -141,6 +148,7 @@ final class LocalCluster {
         List<String> command = new ArrayList<>();
         command.add(javaExecutable());
         command.addAll(JVM_OPTIONS);
+        command.addAll(extraJvmOptions);
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(MAIN_CLASS);

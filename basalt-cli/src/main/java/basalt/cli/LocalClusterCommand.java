@@ -42,6 +42,11 @@ final class LocalClusterCommand implements Callable<Integer> {
     @Option(names = "--format", defaultValue = "text", description = "Startup summary as text or json.")
     String format;
 
+    @Option(names = "--server_jvm_options", defaultValue = "",
+            description = "Extra JVM options for every server, after the laptop defaults (C1 only, 256 MB heap), e.g. "
+                    + "\"-XX:TieredStopAtLevel=4 -Xmx1g\" for benchmarks.")
+    String serverJvmOptions;
+
     @Option(names = "--startup_timeout_s", defaultValue = "90", description = "How long the cluster may take to serve (default ${DEFAULT-VALUE}).")
     long startupTimeoutSeconds;
 
@@ -57,7 +62,8 @@ final class LocalClusterCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         PrintWriter out = spec.commandLine().getOut();
-        LocalCluster cluster = new LocalCluster(data, layout, spec.commandLine().getErr());
+        List<String> extraJvmOptions = serverJvmOptions.isBlank() ? List.of() : List.of(serverJvmOptions.trim().split("\\s+"));
+        LocalCluster cluster = new LocalCluster(data, layout, spec.commandLine().getErr(), extraJvmOptions);
         CountDownLatch stopped = new CountDownLatch(1);
         // Before start(): a Ctrl-C while servers start must stop the ones already launched.
         Signals.onTerminate(() -> {

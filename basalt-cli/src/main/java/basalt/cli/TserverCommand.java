@@ -5,6 +5,7 @@ import basalt.tserver.TabletServer;
 import basalt.tserver.TabletServerOptions;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -13,12 +14,16 @@ import picocli.CommandLine.Option;
  * exits 0 (the mini cluster and local-cluster tell a clean stop from a crash by the exit code).
  */
 @Command(name = "tserver", mixinStandardHelpOptions = true,
-        description = "Run a tablet server: hosts tablet replicas, each a Raft group, and serves them over gRPC.")
+        description = "Run a tablet server: hosts tablet replicas, each a Raft group, and serves them over gRPC.",
+        subcommands = {TserverAdminCommands.ListCommand.class})
 final class TserverCommand implements java.util.concurrent.Callable<Integer> {
-    @Option(names = "--fs_wal_dir", required = true, description = "Directory of every tablet's WAL and consensus metadata.")
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--fs_wal_dir", description = "Directory of every tablet's WAL and consensus metadata.")
     Path walDir;
 
-    @Option(names = "--fs_data_dir", required = true, description = "Directory of the tablet store and the server's identity.")
+    @Option(names = "--fs_data_dir", description = "Directory of the tablet store and the server's identity.")
     Path dataDir;
 
     @Option(names = "--rpc_bind", defaultValue = "127.0.0.1:0", description = "host:port to listen on; port 0 lets the OS choose (default ${DEFAULT-VALUE}).")
@@ -41,6 +46,11 @@ final class TserverCommand implements java.util.concurrent.Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (walDir == null || dataDir == null) {
+            // Required only for running a server; `tserver list` takes its own flags.
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "running a tablet server needs --fs_wal_dir and --fs_data_dir");
+        }
         TabletServerOptions options = TabletServerOptions.defaults(walDir, dataDir, HostPort.parse(rpcBind))
                 .withWebserverPort(webserverPort).withFlushIntervalMs(flushIntervalMs)
                 .withWalSegmentBytes(walSegmentBytes)

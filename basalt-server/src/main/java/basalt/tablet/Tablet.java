@@ -55,7 +55,9 @@ import org.rocksdb.WriteBatch;
  * Row semantics: INSERT fails with ALREADY_PRESENT on a live key (unset columns are NULL); INSERT_IGNORE
  * does nothing on a live key; UPDATE fails with NOT_FOUND on a missing key and changes only the columns it
  * sets; UPSERT is an UPDATE of the set columns when the key is live, else an INSERT; DELETE fails with
- * NOT_FOUND on a missing key and writes a tombstone.
+ * NOT_FOUND on a missing key and writes a tombstone. An UPDATE with an expected row is a compare-and-set:
+ * it fails with PRECONDITION_FAILED, changing nothing, unless the row's current values equal the expected
+ * ones (checked here, in apply, so the check and the change are one atomic step on every replica).
  *
  * <p><b>Timestamps.</b> A prepared write's timestamp is {@code max(clock.now(), every timestamp assigned or
  * applied here + 1)}, so versions of a key are ordered as the log orders them. Applying an entry moves the
@@ -502,6 +504,7 @@ public final class Tablet implements StateMachine {
                 }
                 OperationType type = decoded.type();
                 Object[] next;
+                String mismatch;
                 if (current != null && type == OperationType.INSERT) {
                     errors.add(rowError(row, Code.ALREADY_PRESENT, "key " + describeKey(decoded.cells()) + " already present"));
                     continue;
@@ -509,6 +512,9 @@ public final class Tablet implements StateMachine {
                     errors.add(rowError(row, Code.NOT_FOUND, "key " + describeKey(decoded.cells()) + " not found"));
                     continue;
                 } else if (current != null && type == OperationType.INSERT_IGNORE) {
+                    continue;
+                } else if (decoded.expected() != null && (mismatch = mismatch(schema, current, decoded.expected())) != null) {
+                    errors.add(rowError(row, Code.PRECONDITION_FAILED, "key " + describeKey(decoded.cells()) + ": " + mismatch));
                     continue;
                 } else if (type == OperationType.DELETE) {
                     next = tombstone;
@@ -547,9 +553,24 @@ public final class Tablet implements StateMachine {
         }
         List<WriteValidator.Row> rows = new ArrayList<>(write.getOperationsCount());
         for (RowOperationPB operation : write.getOperationsList()) {
-            rows.add(WriteValidator.decode(schema, operation.getType(), operation.getRow()));
+            rows.add(WriteValidator.decode(schema, operation));
         }
         return rows;
+    }
+
+    /**
+     * Why a compare-and-set does not hold on {@code current} (a live row), or null when every column the
+     * expected row sets holds that value. The expected row passed validation at the leader.
+     */
+    private static String mismatch(Schema schema, Object[] current, basalt.proto.RowPB expectedRow) {
+        WriteValidator.Row expected = WriteValidator.decode(schema, expectedRow);
+        for (int column = 0; column < current.length; column++) {
+            if (expected.set()[column] && !java.util.Objects.equals(current[column], expected.cells()[column])) {
+                return "column '" + schema.column(column).name() + "' is " + current[column] + ", expected "
+                        + expected.cells()[column];
+            }
+        }
+        return null;
     }
 
     /** An encoded key as a map key: content equality without a copy (Arrays.hashCode is vectorized). */

@@ -30,7 +30,8 @@ import java.util.List;
  * of the column's type (integers in range of the narrow types); every key column set and not NULL; no
  * NULL in a NOT NULL column, and for INSERT, UPSERT and INSERT_IGNORE every NOT NULL column set (an
  * unset column of an insert is NULL); DELETE sets key columns only; no STRING/BINARY cell over
- * {@code maxCellBytes}; the row's key inside this tablet's partition.
+ * {@code maxCellBytes}; the row's key inside this tablet's partition; an expected row (compare-and-set)
+ * only on an UPDATE, with values of the columns' types.
  */
 public final class WriteValidator {
     /**
@@ -46,8 +47,11 @@ public final class WriteValidator {
         }
     }
 
-    /** A decoded row: its operation, cells in schema order and which of them the operation set. */
-    record Row(OperationType type, Object[] cells, boolean[] set) {}
+    /**
+     * A decoded row: its operation, cells in schema order, which of them the operation set, and the expected
+     * row of a compare-and-set UPDATE (null for none; packed rows carry none).
+     */
+    record Row(OperationType type, Object[] cells, boolean[] set, RowPB expected) {}
 
     private final Schema schema;
     private final PartitionSchema partitionSchema;
@@ -97,7 +101,8 @@ public final class WriteValidator {
         for (int i = 0; i < request.getOperationsCount(); i++) {
             RowOperationPB operation = request.getOperations(i);
             try {
-                Row row = decode(schema, operation.getType(), operation.getRow());
+                checkType(operation.getType()); // before the cells, so a row with both wrong says this
+                Row row = decode(schema, operation);
                 check(row);
                 decodedRows.add(row);
                 operations.add(operation);
@@ -187,7 +192,7 @@ public final class WriteValidator {
                 cells[i] = UnsafeByteOperations.unsafeWrap(bytes); // the decoder's own copy: nobody else holds it
             }
         }
-        return new Row(type, cells, packed.set());
+        return new Row(type, cells, packed.set(), null);
     }
 
     static List<CellType> cellTypes(Schema schema) {
@@ -198,11 +203,25 @@ public final class WriteValidator {
         return schema.columns().stream().map(ColumnSchema::name).toList();
     }
 
+    private static void checkType(OperationType type) {
+        if (type == OperationType.OPERATION_TYPE_UNSPECIFIED || type == OperationType.UNRECOGNIZED) {
+            throw TabletException.invalid("unknown operation type");
+        }
+    }
+
     /** The schema's rules for one decoded row; see the class comment. */
     private void check(Row row) {
         OperationType type = row.type();
-        if (type == OperationType.OPERATION_TYPE_UNSPECIFIED || type == OperationType.UNRECOGNIZED) {
-            throw TabletException.invalid("unknown operation type");
+        checkType(type);
+        if (row.expected() != null) {
+            if (type != OperationType.UPDATE) {
+                throw TabletException.invalid("an expected row (compare-and-set) needs UPDATE, not %s", type);
+            }
+            try {
+                decode(schema, row.expected());
+            } catch (TabletException e) {
+                throw TabletException.invalid("expected row: %s", e.getMessage());
+            }
         }
         for (int i = 0; i < schema.columnCount(); i++) {
             ColumnSchema column = schema.column(i);
@@ -233,6 +252,12 @@ public final class WriteValidator {
     }
 
     /** Decodes a RowPB against the schema; a bad index or a value of the wrong type is an INVALID_ARGUMENT. */
+    /** Decodes an operation's row, keeping its expected row (compare-and-set) undecoded. */
+    static Row decode(Schema schema, RowOperationPB operation) {
+        Row row = decode(schema, operation.getType(), operation.getRow());
+        return operation.hasExpected() ? new Row(row.type(), row.cells(), row.set(), operation.getExpected()) : row;
+    }
+
     static Row decode(Schema schema, RowPB row) {
         return decode(schema, OperationType.OPERATION_TYPE_UNSPECIFIED, row);
     }
@@ -257,6 +282,6 @@ public final class WriteValidator {
                 throw TabletException.invalid("column '%s': %s", column.name(), e.getMessage());
             }
         }
-        return new Row(type, cells, set);
+        return new Row(type, cells, set, null);
     }
 }

@@ -89,6 +89,45 @@ class TabletWriteTest {
     }
 
     @Test
+    void compareAndSetChangesTheRowOnlyWhenTheExpectedValuesHold() {
+        replica.write(op(INSERT, 1, "a", 1.0));
+        RowOperationPB casFromA = cas(op(UPDATE, 1, "b"), TabletHarness.row(UNSET, "a"));
+        assertThat(errors(replica.write(casFromA))).isEmpty();
+        assertThat(rows(replica.scanAll())).containsExactly(List.of(1L, "b", 1.0));
+        assertThat(errors(replica.write(casFromA))).containsExactly(
+                "0 PRECONDITION_FAILED row 0: key (1): column 'name' is b, expected a");
+        assertThat(rows(replica.scanAll())).as("a failed compare changes nothing").containsExactly(List.of(1L, "b", 1.0));
+        // NULL is a value a compare can expect; a missing key is NOT_FOUND, as for any UPDATE.
+        assertThat(errors(replica.write(cas(op(UPDATE, 1, UNSET, 2.0), TabletHarness.row(UNSET, UNSET, null)))))
+                .containsExactly("0 PRECONDITION_FAILED row 0: key (1): column 'v' is 1.0, expected null");
+        assertThat(errors(replica.write(cas(op(UPDATE, 2, "x"), TabletHarness.row(UNSET, "a")))))
+                .containsExactly("0 NOT_FOUND row 0: key (2) not found");
+    }
+
+    @Test
+    void compareAndSetsOfOneBatchSeeEachOther() {
+        replica.write(op(INSERT, 1, "a"));
+        WriteResponsePB response = replica.write(cas(op(UPDATE, 1, "b"), TabletHarness.row(UNSET, "a")),
+                cas(op(UPDATE, 1, "c"), TabletHarness.row(UNSET, "a")), cas(op(UPDATE, 1, "c"), TabletHarness.row(UNSET, "b")));
+        assertThat(errors(response)).containsExactly("1 PRECONDITION_FAILED row 1: key (1): column 'name' is b, expected a");
+        assertThat(rows(replica.scanAll())).containsExactly(Arrays.asList(1L, "c", null));
+    }
+
+    @Test
+    void anExpectedRowNeedsAnUpdateAndValuesOfTheColumnsTypes() {
+        replica.write(op(INSERT, 1, "a"));
+        assertThat(errors(replica.write(cas(op(UPSERT, 1, "b"), TabletHarness.row(UNSET, "a"))))).containsExactly(
+                "0 INVALID_ARGUMENT row 0: an expected row (compare-and-set) needs UPDATE, not UPSERT");
+        assertThat(errors(replica.write(cas(op(UPDATE, 1, "b"), TabletHarness.row(UNSET, 5L))))).singleElement()
+                .asString().startsWith("0 INVALID_ARGUMENT row 0: expected row: column 'name'");
+        assertThat(rows(replica.scanAll())).containsExactly(Arrays.asList(1L, "a", null));
+    }
+
+    private static RowOperationPB cas(RowOperationPB update, RowPB expected) {
+        return update.toBuilder().setExpected(expected).build();
+    }
+
+    @Test
     void upsertInsertsOrUpdatesTheSetColumns() {
         replica.write(op(UPSERT, 1, "a", 1.0));
         replica.write(op(UPSERT, 1, "b"));
