@@ -1,9 +1,12 @@
 package basalt.cli;
 
+import basalt.common.row.CellType;
+import basalt.common.row.PackedRows;
 import basalt.consensus.core.Entry;
 import basalt.consensus.core.Membership;
 import basalt.proto.CatalogOpPB;
 import basalt.proto.ColumnValuePB;
+import basalt.proto.OperationType;
 import basalt.proto.ReplicatedWritePB;
 import basalt.proto.RowErrorPB;
 import basalt.proto.RowOperationPB;
@@ -11,6 +14,7 @@ import basalt.proto.RowPB;
 import basalt.proto.TableRecordPB;
 import basalt.proto.TabletRecordPB;
 import basalt.proto.ValuePB;
+import basalt.tablet.ColumnSchema;
 import basalt.tablet.Schema;
 import com.google.protobuf.InvalidProtocolBufferException;
 import java.util.ArrayList;
@@ -58,10 +62,49 @@ final class WalEntryRenderer {
             }
             parts.add(rendered);
         }
+        if (!write.getPackedRows().isEmpty()) {
+            parts.addAll(packedRows(write));
+        }
         for (RowErrorPB refused : write.getValidationErrorsList()) {
             parts.add("REFUSED row " + refused.getRow() + ": " + refused.getError().getMessage());
         }
         return String.join(" | ", parts);
+    }
+
+    /** The replicated rows of a packed block (those at row_indexes, or all of them when it is empty). */
+    private List<String> packedRows(ReplicatedWritePB write) {
+        if (schema == null) {
+            return List.of("packed rows (" + write.getPackedRows().size() + " bytes; give the schema to see them)");
+        }
+        List<PackedRows.Row> rows = PackedRows.decode(write.getPackedRows().toByteArray(),
+                schema.columns().stream().map(column -> CellType.named(column.type().name())).toList(),
+                schema.columns().stream().map(ColumnSchema::name).toList(), Integer.MAX_VALUE);
+        List<Integer> indexes = write.getRowIndexesCount() > 0 ? write.getRowIndexesList()
+                : java.util.stream.IntStream.range(0, rows.size()).boxed().toList();
+        List<String> rendered = new ArrayList<>();
+        for (int index : indexes) {
+            PackedRows.Row row = rows.get(index);
+            OperationType type = OperationType.forNumber(row.operationType());
+            List<String> cells = new ArrayList<>();
+            for (int column = 0; column < row.cells().length; column++) {
+                if (row.set()[column]) {
+                    cells.add(schema.column(column).name() + "=" + cell(row.cells()[column]));
+                }
+            }
+            rendered.add((type != null ? type : "type " + row.operationType()) + " (" + String.join(", ", cells) + ")");
+        }
+        return rendered;
+    }
+
+    private static String cell(Object cell) {
+        if (cell == null) {
+            return "NULL";
+        } else if (cell instanceof String text) {
+            return "\"" + text.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n") + "\"";
+        } else if (cell instanceof byte[] bytes) {
+            return "0x" + java.util.HexFormat.of().formatHex(bytes);
+        }
+        return cell.toString();
     }
 
     private String row(RowPB row) {

@@ -32,7 +32,6 @@ import basalt.proto.ListTablesResponsePB;
 import basalt.proto.ListTabletServersRequestPB;
 import basalt.proto.ListTabletServersResponsePB;
 import basalt.proto.RequestIdPB;
-import basalt.proto.RowOperationPB;
 import basalt.proto.ScanRequestPB;
 import basalt.proto.ScanResponsePB;
 import basalt.proto.TableIdentifierPB;
@@ -242,14 +241,14 @@ public final class AsyncBasaltClient implements AutoCloseable {
     /**
      * Writes a batch of operations to one tablet's leader. Every attempt carries {@code requestId} (with the
      * current lowest sequence in flight), so the tablet applies the batch once however often it is retried.
-     * The rows are encoded by the column indexes of {@code schemaVersion}, which the request names so a
-     * tablet on another version refuses the batch whole (SCHEMA_MISMATCH, final) instead of misreading it.
+     * {@code rows} is a request holding only the batch's rows ({@link PackedBatch}), encoded by the column
+     * indexes of {@code schemaVersion}, which the request names so a tablet on another version refuses the
+     * batch whole (SCHEMA_MISMATCH, final) instead of misreading it; the rest is set here.
      */
-    CompletableFuture<WriteResponsePB> write(String tableId, String tabletId, int schemaVersion,
-                                             List<RowOperationPB> operations, RequestIdPB requestId, Deadline deadline) {
-        WriteRequestPB base = WriteRequestPB.newBuilder().setTabletId(tabletId).setSchemaVersion(schemaVersion)
-                .addAllOperations(operations).build();
-        return tablets.<WriteResponsePB>call("write " + operations.size() + " rows to tablet " + tabletId, tableId,
+    CompletableFuture<WriteResponsePB> write(String tableId, String tabletId, int schemaVersion, WriteRequestPB rows,
+                                             int rowCount, RequestIdPB requestId, Deadline deadline) {
+        WriteRequestPB base = rows.toBuilder().setTabletId(tabletId).setSchemaVersion(schemaVersion).build();
+        return tablets.<WriteResponsePB>call("write " + rowCount + " rows to tablet " + tabletId, tableId,
                 tabletId, deadline,
                 (stub, observer) -> stub.write(base.toBuilder().setRequestId(requests.forAttempt(requestId)).build(),
                         observer),

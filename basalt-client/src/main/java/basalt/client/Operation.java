@@ -1,7 +1,6 @@
 package basalt.client;
 
 import basalt.proto.OperationType;
-import basalt.proto.RowOperationPB;
 
 /**
  * One row change on a table: INSERT, UPSERT, UPDATE, DELETE or INSERT_IGNORE, made by
@@ -29,10 +28,6 @@ public final class Operation {
 
     public PartialRow row() {
         return row;
-    }
-
-    RowOperationPB toPB() {
-        return RowOperationPB.newBuilder().setType(type).setRow(row.toPB()).build();
     }
 
     @Override

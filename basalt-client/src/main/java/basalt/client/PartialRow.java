@@ -126,6 +126,11 @@ public final class PartialRow {
         }
     }
 
+    /** Which columns are set, in schema order; shared, not copied. */
+    boolean[] setColumns() {
+        return set;
+    }
+
     /** The cells in schema order (unset ones null); shared, not copied. */
     Object[] cells() {
         return cells;

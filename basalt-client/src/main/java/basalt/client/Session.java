@@ -7,7 +7,6 @@ import basalt.client.rpc.Deadline;
 import basalt.proto.Code;
 import basalt.proto.RequestIdPB;
 import basalt.proto.RowErrorPB;
-import basalt.proto.RowOperationPB;
 import basalt.proto.WriteResponsePB;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -342,14 +341,10 @@ public final class Session implements AutoCloseable {
      */
     private CompletableFuture<List<OperationResponse>> send(String tableId, String tabletId, int schemaVersion,
                                                             List<Operation> batch, Duration batchTimeout) {
-        List<RowOperationPB> operations = new ArrayList<>(batch.size());
-        for (Operation operation : batch) {
-            operations.add(operation.toPB());
-        }
         RequestIdPB requestId = client.requests().newRequest();
         CompletableFuture<WriteResponsePB> written;
         try {
-            written = client.write(tableId, tabletId, schemaVersion, operations, requestId,
+            written = client.write(tableId, tabletId, schemaVersion, PackedBatch.rows(batch), batch.size(), requestId,
                     client.newDeadline(batchTimeout));
         } catch (RuntimeException e) {
             written = CompletableFuture.failedFuture(e);

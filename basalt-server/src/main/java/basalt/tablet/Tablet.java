@@ -31,6 +31,7 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -262,7 +263,7 @@ public final class Tablet implements StateMachine {
     public PreparedWrite prepareWrite(WriteRequestPB request) {
         Definition current = definition;
         WriteValidator.Result validated = current.validator().validate(tabletId, request);
-        if (validated.operations().isEmpty()) {
+        if (validated.nothingAccepted()) {
             return new PreparedWrite(ByteString.EMPTY, 0, validated.errors());
         }
         long timestamp;
@@ -272,8 +273,13 @@ public final class Tablet implements StateMachine {
             inFlightTimestamps.add(timestamp);
         }
         ReplicatedWritePB.Builder payload = ReplicatedWritePB.newBuilder().setTimestamp(timestamp)
-                .setSchemaVersion(current.schema().version()).addAllOperations(validated.operations()).addAllRowIndexes(validated.rowIndexes())
+                .setSchemaVersion(current.schema().version()).addAllOperations(validated.operations())
+                .setPackedRows(request.getPackedRows()) // the client's block as it came: no re-encoding
                 .addAllValidationErrors(validated.errors());
+        boolean everyPackedRow = !request.getPackedRows().isEmpty() && validated.errors().isEmpty();
+        if (!everyPackedRow) {
+            payload.addAllRowIndexes(validated.rowIndexes());
+        }
         if (request.hasRequestId()) {
             payload.setRequestId(request.getRequestId());
         }
@@ -456,32 +462,47 @@ public final class Tablet implements StateMachine {
                     .build();
         }
         byte[] timestampSuffix = invertedTimestamp(write.getTimestamp());
-        // Rows of this batch by encoded key; TOMBSTONE when deleted.
-        Map<EncodedKey, Object[]> written = new HashMap<>(Math.max(16, write.getOperationsCount() * 4 / 3 + 1));
+        List<WriteValidator.Row> rows = decodedRows != null ? decodedRows : decodeRows(schema, write);
+        // Rows this batch wrote, by encoded key (TOMBSTONE when deleted), for later rows of the same key. The
+        // map is built only when a row's key is not above every key written so far: while keys ascend (bulk
+        // loads, sequential inserts) no row can meet an earlier one, and the rows wait in two arrays unhashed.
+        Map<EncodedKey, Object[]> written = null;
+        byte[][] ascendingKeys = new byte[rows.size()][];
+        Object[][] ascendingRows = new Object[rows.size()][];
+        int ascendingCount = 0;
         Object[] tombstone = new Object[0];
         Stream.Builder<RowErrorPB> errors = Stream.builder();
         write.getValidationErrorsList().forEach(errors::add);
         byte[] largestWritten = largestKey;
         try (RocksIterator iterator = store.db().newIterator()) {
-            for (int i = 0; i < write.getOperationsCount(); i++) {
-                RowOperationPB operation = write.getOperations(i);
-                int row = write.getRowIndexes(i);
-                WriteValidator.Row decoded = decodedRows != null ? decodedRows.get(i)
-                        : WriteValidator.decode(schema, operation.getRow());
+            boolean everyRow = write.getRowIndexesCount() == 0; // a packed block none of whose rows was refused
+            for (int i = 0; i < rows.size(); i++) {
+                int row = everyRow ? i : write.getRowIndexes(i);
+                WriteValidator.Row decoded = rows.get(i);
                 byte[] key = KeyEncoder.encodeKey(schema, decoded.cells());
-                EncodedKey keyBytes = new EncodedKey(key);
                 // The stored key is this prefix and the inverted timestamp: built once, used for the seek too.
                 byte[] storedKey = Arrays.copyOf(rowPrefix, rowPrefix.length + key.length + timestampSuffix.length);
                 System.arraycopy(key, 0, storedKey, rowPrefix.length, key.length);
                 System.arraycopy(timestampSuffix, 0, storedKey, rowPrefix.length + key.length, timestampSuffix.length);
-                Object[] current = written.get(keyBytes);
-                if (current == null && largestKey != null && Arrays.compareUnsigned(key, largestKey) <= 0) {
-                    current = latest(iterator, storedKey, rowPrefix.length + key.length);
+                // Above the largest stored key and every key of this batch so far: no version anywhere.
+                boolean aboveAll = largestWritten == null || Arrays.compareUnsigned(key, largestWritten) > 0;
+                Object[] current = null;
+                if (!aboveAll) {
+                    if (written == null) {
+                        written = new HashMap<>(Math.max(16, rows.size() * 4 / 3 + 1));
+                        for (int j = 0; j < ascendingCount; j++) {
+                            written.put(new EncodedKey(ascendingKeys[j]), ascendingRows[j]);
+                        }
+                    }
+                    current = written.get(new EncodedKey(key));
+                    if (current == null && largestKey != null && Arrays.compareUnsigned(key, largestKey) <= 0) {
+                        current = latest(iterator, storedKey, rowPrefix.length + key.length);
+                    }
                 }
                 if (current == tombstone) {
                     current = null;
                 }
-                OperationType type = operation.getType();
+                OperationType type = decoded.type();
                 Object[] next;
                 String mismatch;
                 if (current != null && type == OperationType.INSERT) {
@@ -492,7 +513,7 @@ public final class Tablet implements StateMachine {
                     continue;
                 } else if (current != null && type == OperationType.INSERT_IGNORE) {
                     continue;
-                } else if (operation.hasExpected() && (mismatch = mismatch(schema, current, operation.getExpected())) != null) {
+                } else if (decoded.expected() != null && (mismatch = mismatch(schema, current, decoded.expected())) != null) {
                     errors.add(rowError(row, Code.PRECONDITION_FAILED, "key " + describeKey(decoded.cells()) + ": " + mismatch));
                     continue;
                 } else if (type == OperationType.DELETE) {
@@ -507,7 +528,12 @@ public final class Tablet implements StateMachine {
                         }
                     }
                 }
-                written.put(keyBytes, next);
+                if (written != null) {
+                    written.put(new EncodedKey(key), next);
+                } else {
+                    ascendingKeys[ascendingCount] = key;
+                    ascendingRows[ascendingCount++] = next;
+                }
                 if (largestWritten == null || Arrays.compareUnsigned(key, largestWritten) > 0) {
                     largestWritten = key;
                 }
@@ -518,6 +544,18 @@ public final class Tablet implements StateMachine {
         return WriteResponsePB.newBuilder().setTimestamp(write.getTimestamp())
                 .addAllRowErrors(errors.build().sorted(Comparator.comparingInt(RowErrorPB::getRow)).toList())
                 .build();
+    }
+
+    /** A replica's decoding of the rows of an entry it did not prepare: the packed block, or each operation. */
+    private static List<WriteValidator.Row> decodeRows(Schema schema, ReplicatedWritePB write) {
+        if (!write.getPackedRows().isEmpty()) {
+            return WriteValidator.decodePacked(schema, write.getPackedRows(), write.getRowIndexesList());
+        }
+        List<WriteValidator.Row> rows = new ArrayList<>(write.getOperationsCount());
+        for (RowOperationPB operation : write.getOperationsList()) {
+            rows.add(WriteValidator.decode(schema, operation));
+        }
+        return rows;
     }
 
     /**

@@ -1,5 +1,8 @@
 package basalt.tablet;
 
+import basalt.common.row.CellType;
+import basalt.common.row.MalformedRowsException;
+import basalt.common.row.PackedRows;
 import basalt.proto.Code;
 import basalt.proto.ColumnValuePB;
 import basalt.proto.OperationType;
@@ -8,6 +11,8 @@ import basalt.proto.RowErrorPB;
 import basalt.proto.RowOperationPB;
 import basalt.proto.RowPB;
 import basalt.proto.WriteRequestPB;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -16,7 +21,8 @@ import java.util.List;
  * Checks a write at the leader before anything is replicated, so every replica later applies only rows
  * that are well formed and belong to the tablet. A row that fails gets a {@link RowErrorPB} with
  * INVALID_ARGUMENT and a message {@code "row N: ..."} naming the column; the other rows go on. A request
- * that is malformed as a whole (wrong tablet id, too many operations) is refused whole with a
+ * that is malformed as a whole (wrong tablet id, too many operations, a packed block whose structure is
+ * broken, both operations and a packed block) is refused whole with a
  * {@link TabletException}; so is a write that names a schema version other than the tablet's
  * (SCHEMA_MISMATCH: its column indexes mean other columns here).
  *
@@ -29,20 +35,31 @@ import java.util.List;
  */
 public final class WriteValidator {
     /**
-     * A validated write: accepted operations with their row numbers in the request, and the refused rows;
-     * {@code decodedRows} are the accepted operations' rows as validation decoded them (same order).
+     * A validated write: the row numbers in the request of the accepted rows, and the refused rows;
+     * {@code decodedRows} are the accepted rows as validation decoded them (same order). A write of
+     * {@code operations} has the accepted ones in {@code operations}; a packed write has them only in
+     * {@code decodedRows}, and {@code operations} is empty.
      */
     public record Result(List<RowOperationPB> operations, List<Integer> rowIndexes, List<RowErrorPB> errors,
-                         List<Row> decodedRows) {}
+                         List<Row> decodedRows) {
+        public boolean nothingAccepted() {
+            return rowIndexes.isEmpty();
+        }
+    }
 
-    /** A decoded row: cells in schema order and which of them the operation set. */
-    record Row(Object[] cells, boolean[] set) {}
+    /**
+     * A decoded row: its operation, cells in schema order, which of them the operation set, and the expected
+     * row of a compare-and-set UPDATE (null for none; packed rows carry none).
+     */
+    record Row(OperationType type, Object[] cells, boolean[] set, RowPB expected) {}
 
     private final Schema schema;
     private final PartitionSchema partitionSchema;
     private final PartitionPB partition;
     private final int maxCellBytes;
     private final int maxOperationsPerWrite;
+    private final List<CellType> cellTypes;
+    private final List<String> columnNames;
 
     public WriteValidator(Schema schema, PartitionSchema partitionSchema, PartitionPB partition, int maxCellBytes,
                           int maxOperationsPerWrite) {
@@ -51,9 +68,15 @@ public final class WriteValidator {
         this.partition = partition;
         this.maxCellBytes = maxCellBytes;
         this.maxOperationsPerWrite = maxOperationsPerWrite;
+        this.cellTypes = cellTypes(schema);
+        this.columnNames = columnNames(schema);
     }
 
     public Result validate(String tabletId, WriteRequestPB request) {
+        boolean packed = !request.getPackedRows().isEmpty();
+        if (packed && request.getOperationsCount() > 0) {
+            throw TabletException.invalid("write carries both operations and packed rows; send one or the other");
+        }
         if (!request.getTabletId().equals(tabletId)) {
             throw TabletException.invalid("write for tablet '%s' sent to tablet '%s'", request.getTabletId(), tabletId);
         }
@@ -68,6 +91,9 @@ public final class WriteValidator {
                 || request.getRequestId().getSequence() < 0)) {
             throw TabletException.invalid("request id needs a client id and a sequence >= 0");
         }
+        if (packed) {
+            return validatePacked(request.getPackedRows());
+        }
         List<RowOperationPB> operations = new ArrayList<>();
         List<Integer> rowIndexes = new ArrayList<>();
         List<RowErrorPB> errors = new ArrayList<>();
@@ -75,7 +101,10 @@ public final class WriteValidator {
         for (int i = 0; i < request.getOperationsCount(); i++) {
             RowOperationPB operation = request.getOperations(i);
             try {
-                decodedRows.add(validateOperation(operation));
+                checkType(operation.getType()); // before the cells, so a row with both wrong says this
+                Row row = decode(schema, operation);
+                check(row);
+                decodedRows.add(row);
                 operations.add(operation);
                 rowIndexes.add(i);
             } catch (TabletException e) {
@@ -96,18 +125,100 @@ public final class WriteValidator {
                         : "the tablet has not applied that version yet; retry shortly"));
     }
 
-    private Row validateOperation(RowOperationPB operation) {
-        OperationType type = operation.getType();
+    /** The packed form of {@link #validate}: the block is decoded once, here, and replicated as it came. */
+    private Result validatePacked(ByteString block) {
+        List<PackedRows.Row> rows;
+        try {
+            rows = PackedRows.decode(block.toByteArray(), cellTypes, columnNames, maxOperationsPerWrite);
+        } catch (MalformedRowsException e) {
+            throw TabletException.invalid(e.getMessage());
+        }
+        List<Integer> rowIndexes = new ArrayList<>(rows.size());
+        List<RowErrorPB> errors = new ArrayList<>();
+        List<Row> decodedRows = new ArrayList<>(rows.size());
+        for (int i = 0; i < rows.size(); i++) {
+            try {
+                Row row = fromPacked(schema, rows.get(i));
+                check(row);
+                decodedRows.add(row);
+                rowIndexes.add(i);
+            } catch (TabletException e) {
+                errors.add(RowErrorPB.newBuilder().setRow(i)
+                        .setError(TabletException.error(Code.INVALID_ARGUMENT, "row " + i + ": " + e.getMessage()))
+                        .build());
+            }
+        }
+        return new Result(List.of(), Collections.unmodifiableList(rowIndexes), List.copyOf(errors),
+                Collections.unmodifiableList(decodedRows));
+    }
+
+    /**
+     * A replica's decoding of a replicated packed block: the rows at {@code rowIndexes} (every row when it is
+     * empty: the leader refused none), which the leader
+     * validated under this same schema (the caller checked the version), so a row that does not decode is
+     * a broken entry, not bad input.
+     */
+    static List<Row> decodePacked(Schema schema, ByteString block, List<Integer> rowIndexes) {
+        List<PackedRows.Row> rows = PackedRows.decode(block.toByteArray(), cellTypes(schema), columnNames(schema),
+                Integer.MAX_VALUE);
+        if (rowIndexes.isEmpty()) {
+            List<Row> all = new ArrayList<>(rows.size());
+            for (PackedRows.Row row : rows) {
+                all.add(fromPacked(schema, row));
+            }
+            return all;
+        }
+        List<Row> accepted = new ArrayList<>(rowIndexes.size());
+        for (int index : rowIndexes) {
+            if (index < 0 || index >= rows.size()) {
+                throw new IllegalStateException("replicated write names row " + index + " of a block of " + rows.size());
+            }
+            accepted.add(fromPacked(schema, rows.get(index)));
+        }
+        return accepted;
+    }
+
+    private static Row fromPacked(Schema schema, PackedRows.Row packed) {
+        if (packed.error() != null) {
+            throw TabletException.invalid(packed.error());
+        }
+        OperationType type = OperationType.forNumber(packed.operationType());
+        if (type == null) {
+            type = OperationType.UNRECOGNIZED;
+        }
+        Object[] cells = packed.cells();
+        for (int i = 0; i < cells.length; i++) {
+            if (cells[i] instanceof byte[] bytes) {
+                cells[i] = UnsafeByteOperations.unsafeWrap(bytes); // the decoder's own copy: nobody else holds it
+            }
+        }
+        return new Row(type, cells, packed.set(), null);
+    }
+
+    static List<CellType> cellTypes(Schema schema) {
+        return schema.columns().stream().map(column -> CellType.named(column.type().name())).toList();
+    }
+
+    static List<String> columnNames(Schema schema) {
+        return schema.columns().stream().map(ColumnSchema::name).toList();
+    }
+
+    private static void checkType(OperationType type) {
         if (type == OperationType.OPERATION_TYPE_UNSPECIFIED || type == OperationType.UNRECOGNIZED) {
             throw TabletException.invalid("unknown operation type");
         }
-        Row row = decode(schema, operation.getRow());
-        if (operation.hasExpected()) {
+    }
+
+    /** The schema's rules for one decoded row; see the class comment. */
+    private void check(Row row) {
+        OperationType type = row.type();
+        checkType(type);
+        if (row.expected() != null) {
             if (type != OperationType.UPDATE) {
                 throw TabletException.invalid("an expected row (compare-and-set) needs UPDATE, not %s", type);
             }
             try {
-                decode(schema, operation.getExpected());
+                decode(schema, row.expected());
             } catch (TabletException e) {
                 throw TabletException.invalid("expected row: %s", e.getMessage());
             }
@@ -138,11 +249,20 @@ public final class WriteValidator {
         if (whyNot != null) {
             throw TabletException.invalid("not in this tablet's partition (%s)", whyNot);
         }
-        return row;
     }
 
     /** Decodes a RowPB against the schema; a bad index or a value of the wrong type is an INVALID_ARGUMENT. */
+    /** Decodes an operation's row, keeping its expected row (compare-and-set) undecoded. */
+    static Row decode(Schema schema, RowOperationPB operation) {
+        Row row = decode(schema, operation.getType(), operation.getRow());
+        return operation.hasExpected() ? new Row(row.type(), row.cells(), row.set(), operation.getExpected()) : row;
+    }
+
     static Row decode(Schema schema, RowPB row) {
+        return decode(schema, OperationType.OPERATION_TYPE_UNSPECIFIED, row);
+    }
+
+    static Row decode(Schema schema, OperationType type, RowPB row) {
         Object[] cells = new Object[schema.columnCount()];
         boolean[] set = new boolean[schema.columnCount()];
         for (ColumnValuePB value : row.getValuesList()) {
@@ -162,6 +282,6 @@ public final class WriteValidator {
                 throw TabletException.invalid("column '%s': %s", column.name(), e.getMessage());
             }
         }
-        return new Row(cells, set);
+        return new Row(type, cells, set, null);
     }
 }

@@ -12,7 +12,8 @@
  * </ul>
  *
  * <p>Replicated payload of a NORMAL entry: {@code ReplicatedWritePB} (tablet.proto) with the leader's
- * timestamp, the rows that passed validation, their row numbers in the client's request, the refused
- * rows' errors and the request id. Applying it returns the {@code WriteResponsePB} for the whole request.
+ * timestamp, the rows that passed validation (as operations, or as the client's packed block unchanged,
+ * {@link basalt.common.row.PackedRows}), their row numbers in the client's request, the refused rows' errors
+ * and the request id. Applying it returns the {@code WriteResponsePB} for the whole request.
  */
 package basalt.tablet;

@@ -5,6 +5,7 @@ import basalt.consensus.core.Entry;
 import basalt.consensus.core.EntryType;
 import basalt.consensus.core.OpId;
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.zip.CRC32C;
@@ -52,8 +53,9 @@ public final class RecordFramer {
             entry.payload().copyTo(buffer);
             int crc = crc(buffer.array(), bodyStart, bodyBytes);
             buffer.putInt(frameStart + 4, crc);
-            // Paired check: decode what we just framed, exactly as recovery will.
-            Frame check = decode(buffer.duplicate().position(frameStart).limit(buffer.position()));
+            // Paired check: decode what we just framed, exactly as recovery will, but with the payload read in
+            // place (no copy): the check must not double the WAL's allocation, the largest on the write path.
+            Frame check = decode(buffer.duplicate().position(frameStart).limit(buffer.position()), false);
             Check.state(check.status() == Frame.Status.OK && check.entry().equals(entry),
                     "framing of %s does not read back: %s", entry.opId(), check.reason());
         }
@@ -66,6 +68,11 @@ public final class RecordFramer {
      * (end of file or of what was read); the buffer's position is not moved.
      */
     public static Frame decode(ByteBuffer bytes) {
+        return decode(bytes, true);
+    }
+
+    /** {@code copyPayload} false: the entry's payload is a view of {@code bytes}, valid while they are unchanged. */
+    private static Frame decode(ByteBuffer bytes, boolean copyPayload) {
         int start = bytes.position();
         int available = bytes.remaining();
         if (available < FRAME_HEADER_BYTES) {
@@ -99,8 +106,9 @@ public final class RecordFramer {
         } catch (IllegalArgumentException unknown) {
             return Frame.bad(Frame.Status.BAD_CONTENT, "record " + term + "." + index + " has unknown type code " + typeCode);
         }
-        ByteString payload = ByteString.copyFrom(bytes.duplicate().position(bodyStart + MIN_BODY_BYTES)
-                .limit(bodyStart + bodyBytes));
+        ByteBuffer payloadBytes = bytes.duplicate().position(bodyStart + MIN_BODY_BYTES).limit(bodyStart + bodyBytes);
+        ByteString payload = copyPayload ? ByteString.copyFrom(payloadBytes)
+                : UnsafeByteOperations.unsafeWrap(payloadBytes.slice());
         Entry entry = new Entry(new OpId(term, index), type, payload);
         return new Frame(Frame.Status.OK, entry, FRAME_HEADER_BYTES + bodyBytes, "");
     }

@@ -45,13 +45,17 @@ import org.HdrHistogram.Histogram;
  *   <li>(a) throughput: one writer thread, {@code --batch} INSERTs of 100-byte values per WriteRequest,
  *       with up to {@code --inflight} requests outstanding (2 matches the two mutation buffers of
  *       {@code kudu perf loadgen}'s background flush); rows/s per second of the run, cold (the first
- *       {@code --cold} seconds) and warm (after {@code --warmup} seconds);</li>
+ *       {@code --cold} seconds) and warm (after {@code --warmup} seconds); the servers' CPU per warm row,
+ *       whole, without the JIT compiler threads, and also net of the servers' idle CPU ({@code --idle}
+ *       seconds measured before the run, 0 to skip);</li>
  *   <li>(b) latency: one writer, one-row INSERTs one after another; p50/p99 over {@code --latency_writes}
  *       writes after {@code --latency_warmup} writes;</li>
  *   <li>(c) stall: one writer of one-row UPSERTs; kill -9 of the tablet leader's process; the longest gap
  *       between successful writes from 1 s before the kill to the end; {@code --trials} times, restarting
  *       the killed server between trials.</li>
  * </ul>
+ * Rows go as one packed block per request ({@code --rows=packed}, the default) or as protobuf operations
+ * ({@code --rows=protobuf}), to compare the two with one build.
  * The client is given every replica's address, dead or alive, as a real client would be.
  * Every loop is bounded by a count and by time. Prints one JSON document, then human lines, on stdout.
  *
@@ -89,6 +93,26 @@ public final class TabletWriteBench {
         System.exit(0);
     }
 
+    private boolean packed() {
+        String rows = args.getOrDefault("rows", "packed");
+        if (!rows.equals("packed") && !rows.equals("protobuf")) {
+            throw new IllegalArgumentException("--rows is 'packed' or 'protobuf', not '" + rows + "'");
+        }
+        return rows.equals("packed");
+    }
+
+    /** INSERTs of ids {@code first ... first + count - 1}, each with the 100-byte value, in the chosen row format. */
+    private WriteRequestPB inserts(long first, int count) {
+        if (packed()) {
+            return TestTables.packedWrite(OperationType.INSERT, first, count, VALUE_100);
+        }
+        List<RowOperationPB> ops = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            ops.add(insert(first + i));
+        }
+        return TestTables.write(ops);
+    }
+
     private int intArg(String name, int def) {
         return Integer.parseInt(args.getOrDefault(name, String.valueOf(def)));
     }
@@ -103,6 +127,7 @@ public final class TabletWriteBench {
             jvm.addAll(Arrays.asList(args.get("jvm").split(" ")));
         }
         json.put("server_jvm_options", String.join(" ", jvm));
+        json.put("rows", packed() ? "packed" : "protobuf");
         try (ExternalMiniCluster cluster = ExternalMiniCluster.builder().rootDir(dir).numTabletServers(3)
                 .jvmOptions(jvm).start()) {
             if (args.containsKey("keep")) {
@@ -128,6 +153,7 @@ public final class TabletWriteBench {
                 throw e;
             }
         }
+        human.add(0, "rows sent as " + json.get("rows"));
         System.out.println(toJson(json));
         human.forEach(System.out::println);
     }
@@ -141,6 +167,17 @@ public final class TabletWriteBench {
         int seconds = intArg("seconds", 30);
         int coldS = intArg("cold", 5);
         int total = warmupS + seconds;
+        // The servers' CPU with no writes yet (heartbeats, timers; JIT threads left out), measured before the
+        // run so no flush or compaction of its rows falls in it: at a low, load-dependent rate this fixed CPU
+        // is a large and varying part of the CPU per row, so runs at different rates compare only without it.
+        int idleSeconds = intArg("idle", 5);
+        long idleNonJitTicks = 0;
+        if (idleSeconds > 0) {
+            long[] idleStart = serverCpuTicks(cluster);
+            Map<String, Long> idleJitStart = jitCpuTicks(cluster);
+            Thread.sleep(idleSeconds * 1000L); // measuring an interval: nothing to wait for but time
+            idleNonJitTicks = sum(serverCpuTicks(cluster)) - sum(idleStart) - jitDelta(idleJitStart, jitCpuTicks(cluster));
+        }
         long[] rowsPerSecond = new long[total];
         AtomicLong nextId = new AtomicLong(1_000_000_000L);
         AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -150,18 +187,17 @@ public final class TabletWriteBench {
         long end = start + TimeUnit.SECONDS.toNanos(total);
         long warmStart = start + TimeUnit.SECONDS.toNanos(warmupS);
         long[] serverCpuAtWarmStart = null;
+        Map<String, Long> jitAtWarmStart = Map.of();
+        long warmStartedAt = 0;
         long requests = 0;
         // Bounded: ends at `total` seconds, and after at most 10^7 requests.
         while (System.nanoTime() < end && requests < 10_000_000 && failure.get() == null) {
             if (serverCpuAtWarmStart == null && System.nanoTime() >= warmStart) {
                 serverCpuAtWarmStart = serverCpuTicks(cluster);
+                jitAtWarmStart = jitCpuTicks(cluster);
+                warmStartedAt = System.nanoTime();
             }
-            List<RowOperationPB> ops = new ArrayList<>(batch);
-            long first = nextId.getAndAdd(batch);
-            for (int i = 0; i < batch; i++) {
-                ops.add(insert(first + i));
-            }
-            WriteRequestPB request = TestTables.write(ops);
+            WriteRequestPB request = inserts(nextId.getAndAdd(batch), batch);
             if (!slots.tryAcquire(10, TimeUnit.SECONDS)) {
                 throw new IllegalStateException("no write completed in 10 s");
             }
@@ -186,7 +222,9 @@ public final class TabletWriteBench {
             });
         }
         slots.acquire(inflight);
+        long warmEnd = System.nanoTime();
         long[] serverCpuAtEnd = serverCpuTicks(cluster);
+        Map<String, Long> jitAtEnd = jitCpuTicks(cluster);
         rpcs.shutdown();
         if (failure.get() != null) {
             throw new IllegalStateException("throughput run failed", failure.get());
@@ -211,6 +249,17 @@ public final class TabletWriteBench {
         a.put("warm_1s_median", sortedWarm[sortedWarm.length / 2]);
         a.put("warm_1s_min", sortedWarm[0]);
         a.put("warm_1s_max", sortedWarm[sortedWarm.length - 1]);
+        if (serverCpuAtWarmStart != null && warmSum > 0 && idleSeconds > 0) {
+            double windowSeconds = (warmEnd - warmStartedAt) / 1e9;
+            long nonJit = sum(serverCpuAtEnd) - sum(serverCpuAtWarmStart) - jitDelta(jitAtWarmStart, jitAtEnd);
+            double idleTicksInWindow = (double) idleNonJitTicks / idleSeconds * windowSeconds;
+            double netMicrosPerRow = (nonJit - idleTicksInWindow) * (1_000_000.0 / CLOCK_TICKS_PER_SECOND) / warmSum;
+            a.put("servers_idle_cpu_percent", Math.round(idleNonJitTicks * 100.0 / CLOCK_TICKS_PER_SECOND / idleSeconds));
+            a.put("warm_server_cpu_us_per_row_net", Math.round(netMicrosPerRow * 100) / 100.0);
+            human.add(String.format(Locale.ROOT, "(a) net of JIT and of the servers' idle CPU (%.0f%% of a core, %d s"
+                    + " measured before the run): %.2f us per row", idleNonJitTicks * 100.0 / CLOCK_TICKS_PER_SECOND
+                    / idleSeconds, idleSeconds, netMicrosPerRow));
+        }
         if (serverCpuAtWarmStart != null && warmSum > 0) {
             long ticks = 0;
             for (int i = 0; i < serverCpuAtEnd.length; i++) {
@@ -219,7 +268,12 @@ public final class TabletWriteBench {
             // CPU of the three server processes per row written, warm: robust to what else shares the cores.
             double cpuMicrosPerRow = ticks * (1_000_000.0 / CLOCK_TICKS_PER_SECOND) / warmSum;
             a.put("warm_server_cpu_us_per_row", Math.round(cpuMicrosPerRow * 100) / 100.0);
-            human.add(String.format(Locale.ROOT, "(a) warm CPU of the 3 tablet servers: %.2f us per row", cpuMicrosPerRow));
+            long jitTicks = jitDelta(jitAtWarmStart, jitAtEnd);
+            double jitMicrosPerRow = jitTicks * (1_000_000.0 / CLOCK_TICKS_PER_SECOND) / warmSum;
+            a.put("warm_server_jit_cpu_us_per_row", Math.round(jitMicrosPerRow * 100) / 100.0);
+            human.add(String.format(Locale.ROOT, "(a) warm CPU of the 3 tablet servers: %.2f us per row, of which the"
+                    + " JIT compiler threads %.2f (so %.2f without them)", cpuMicrosPerRow, jitMicrosPerRow,
+                    cpuMicrosPerRow - jitMicrosPerRow));
         }
         a.put("rows_per_second_timeline", rowsPerSecond);
         json.put("throughput", a);
@@ -227,6 +281,49 @@ public final class TabletWriteBench {
                         + " warm (after %d s, %d s) %,d rows/s, 1-s windows median %,d (%,d-%,d)",
                 batch, inflight, coldS, cold / coldS, warmupS, seconds, warmSum / seconds,
                 sortedWarm[sortedWarm.length / 2], sortedWarm[0], sortedWarm[sortedWarm.length - 1]));
+    }
+
+    /**
+     * utime + stime of each JIT compiler thread of the tablet servers, by pid/tid, in clock ticks. On 2 busy
+     * cores C2 still compiles long after the warm-up, and its CPU would hide changes to the write path's own.
+     * A compiler thread that ends between two readings (JDK's dynamic compiler threads) loses its share.
+     */
+    private static Map<String, Long> jitCpuTicks(ExternalMiniCluster cluster) {
+        Map<String, Long> ticks = new java.util.HashMap<>();
+        for (ExternalServer server : cluster.tabletServers()) {
+            Path tasks = Path.of("/proc", String.valueOf(server.pid()), "task");
+            try (java.util.stream.Stream<Path> threads = Files.list(tasks)) {
+                for (Path thread : (Iterable<Path>) threads::iterator) {
+                    try {
+                        String stat = Files.readString(thread.resolve("stat"));
+                        String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                        if (name.startsWith("C1 Compi") || name.startsWith("C2 Compi")) {
+                            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                            ticks.put(server.pid() + "/" + thread.getFileName(),
+                                    Long.parseLong(fields[11]) + Long.parseLong(fields[12]));
+                        }
+                    } catch (java.io.IOException | RuntimeException e) {
+                        // the thread ended while we listed it
+                    }
+                }
+            } catch (java.io.IOException | RuntimeException e) {
+                // the server is gone; its compiler threads count as none
+            }
+        }
+        return ticks;
+    }
+
+    private static long sum(long[] ticks) {
+        return Arrays.stream(ticks).sum();
+    }
+
+    /** The compiler threads' ticks from {@code start} to {@code end} (a thread born in between counts from 0). */
+    private static long jitDelta(Map<String, Long> start, Map<String, Long> end) {
+        long ticks = 0;
+        for (Map.Entry<String, Long> thread : end.entrySet()) {
+            ticks += thread.getValue() - start.getOrDefault(thread.getKey(), 0L);
+        }
+        return ticks;
     }
 
     /** USER_HZ of Linux /proc/PID/stat times (100 on every mainstream kernel). */
@@ -261,7 +358,7 @@ public final class TabletWriteBench {
         long measuredStart = 0;
         int done = 0;
         for (int i = 0; i < warmup + writes && System.nanoTime() < deadline; i++) {
-            WriteRequestPB request = TestTables.write(List.of(insert(id++)));
+            WriteRequestPB request = inserts(id++, 1);
             long t0 = System.nanoTime();
             WriteResponsePB response = client.write(request, Duration.ofSeconds(30));
             long micros = (System.nanoTime() - t0) / 1000;

@@ -1,5 +1,7 @@
 package basalt.itest.workload;
 
+import basalt.common.row.CellType;
+import basalt.common.row.PackedRows;
 import basalt.proto.ColumnSchemaPB;
 import basalt.proto.ColumnValuePB;
 import basalt.proto.CreateTabletRequestPB;
@@ -14,6 +16,7 @@ import basalt.proto.SchemaPB;
 import basalt.proto.TabletMetadataPB;
 import basalt.proto.ValuePB;
 import basalt.proto.WriteRequestPB;
+import com.google.protobuf.ByteString;
 import java.util.List;
 
 /** The key-value table the integration tests and benchmarks write: {@code id INT64 KEY, v STRING}. */
@@ -55,6 +58,20 @@ public final class TestTables {
 
     public static WriteRequestPB write(List<RowOperationPB> operations) {
         return WriteRequestPB.newBuilder().addAllOperations(operations).build();
+    }
+
+    /** {@code count} rows of one operation type, ids from {@code firstId} up, all with {@code value}, as one packed block. */
+    public static WriteRequestPB packedWrite(OperationType type, long firstId, int count, String value) {
+        PackedRows.Writer rows = new PackedRows.Writer(List.of(CellType.INT64, CellType.STRING), List.of("id", "v"),
+                count * (16 + value.length()));
+        Object[] cells = new Object[2];
+        boolean[] set = {true, true};
+        cells[1] = value;
+        for (long id = firstId; id < firstId + count; id++) {
+            cells[0] = id;
+            rows.add(type.getNumber(), cells, set);
+        }
+        return WriteRequestPB.newBuilder().setPackedRows(ByteString.copyFrom(rows.toByteArray())).build();
     }
 
     /** The id of a scanned row (projection order: id, v). */
