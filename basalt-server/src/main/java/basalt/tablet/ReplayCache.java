@@ -64,6 +64,12 @@ public final class ReplayCache {
         outcomes.headMap(Math.min(id.getFirstIncompleteSequence(), id.getSequence())).clear();
     }
 
+    /** The sequences of {@code clientId}'s applied outcomes below {@code bound}: what the store holds too. */
+    synchronized java.util.List<Long> storedBelow(String clientId, long bound) {
+        TreeMap<Long, WriteResponsePB> outcomes = applied.get(clientId);
+        return outcomes == null ? java.util.List.of() : java.util.List.copyOf(outcomes.headMap(bound).keySet());
+    }
+
     /** On open or tablet copy: an outcome read back from the store. */
     synchronized void load(String clientId, long sequence, WriteResponsePB outcome) {
         applied.computeIfAbsent(clientId, client -> new TreeMap<>()).put(sequence, outcome);
