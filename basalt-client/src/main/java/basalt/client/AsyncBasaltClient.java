@@ -84,6 +84,14 @@ public final class AsyncBasaltClient implements AutoCloseable {
     }
 
     /** This client's id in request ids (exactly-once writes and DDL). */
+    /**
+     * How many attempts this client started again because the previous one should be retried (a leader
+     * moved, a server was busy or unreachable): the retries its callers never saw, unless a deadline passed.
+     */
+    public long retries() {
+        return retrier.retries();
+    }
+
     public String clientId() {
         return requests.clientId();
     }

@@ -56,6 +56,11 @@ public final class BasaltClient implements AutoCloseable {
         return new Builder(masterAddresses);
     }
 
+    /** See {@link AsyncBasaltClient#retries()}. */
+    public long retries() {
+        return async().retries();
+    }
+
     public AsyncBasaltClient async() {
         return async;
     }

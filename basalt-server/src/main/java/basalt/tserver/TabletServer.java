@@ -76,7 +76,7 @@ public final class TabletServer implements AutoCloseable {
         FaultInjectionServiceImpl faultService = new FaultInjectionServiceImpl(faults);
         // Our address is known only once bound; the tablet service reads it when asked.
         java.util.concurrent.atomic.AtomicReference<HostPort> bound = new java.util.concurrent.atomic.AtomicReference<>();
-        TabletServerServiceImpl tabletService = new TabletServerServiceImpl(self, bound::get, tablets, peers, masterTerms);
+        TabletServerServiceImpl tabletService = new TabletServerServiceImpl(self, bound::get, tablets, peers, masterTerms, metrics);
         this.server = ConsensusRpcServer.start(options.rpcBind(), options.transport(),
                 List.of(consensus, faultService, tabletService),
                 List.of(new basalt.server.rpc.RpcMetricsInterceptor(metrics)));

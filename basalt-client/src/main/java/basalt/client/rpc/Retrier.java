@@ -20,10 +20,16 @@ public final class Retrier {
 
     private final ScheduledExecutorService scheduler;
     private final Backoff backoff;
+    private final java.util.concurrent.atomic.LongAdder retries = new java.util.concurrent.atomic.LongAdder();
 
     public Retrier(ScheduledExecutorService scheduler, Backoff backoff) {
         this.scheduler = scheduler;
         this.backoff = backoff;
+    }
+
+    /** Attempts started again after one that should be retried (leader moved, server busy or unreachable). */
+    public long retries() {
+        return retries.sum();
     }
 
     public <T> CompletableFuture<T> run(String what, Deadline deadline, Supplier<CompletableFuture<Outcome<T>>> attempt) {
@@ -72,6 +78,7 @@ public final class Retrier {
                     case Outcome.Done<T> done -> result.complete(done.value());
                     case Outcome.Fail<T> fail -> result.completeExceptionally(fail.error());
                     case Outcome.RetryNow<T> now -> {
+                        retries.increment();
                         lastReason = now.why();
                         if (++immediateInARow <= MAX_IMMEDIATE_RETRIES) {
                             next();
@@ -80,6 +87,7 @@ public final class Retrier {
                         }
                     }
                     case Outcome.RetryLater<T> later -> {
+                        retries.increment();
                         lastReason = later.why();
                         later();
                     }

@@ -35,6 +35,7 @@ class RetrierTest {
                         ? Outcome.retryLater("busy") : Outcome.done("ok"))).join();
         assertThat(answer).isEqualTo("ok");
         assertThat(attempts).hasValue(5);
+        assertThat(retrier.retries()).as("every attempt after the first is a retry").isEqualTo(4);
     }
 
     @Test

@@ -90,6 +90,8 @@ class ClientChaosTest {
             writer.join(WAIT.toMillis() * 2);
             assertThat(writer.isAlive()).as("the writer ended").isFalse();
             assertThat(failure.get()).as("no error reached the writer").isNull();
+            assertThat(client.retries()).as("the kills were ridden through by retries the writer never saw")
+                    .isPositive();
             Session.RowErrors errors = session.pendingErrors();
             assertThat(errors.errors()).as("row errors").isEmpty();
 

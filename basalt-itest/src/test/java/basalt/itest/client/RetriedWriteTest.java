@@ -60,6 +60,8 @@ class RetriedWriteTest {
             assertThat(first.getRowErrorsList()).isEmpty();
             assertThat(concurrentRetry.get(10, TimeUnit.SECONDS)).isEqualTo(first);
             assertThat(leader.tabletServerStub().withDeadlineAfter(10, TimeUnit.SECONDS).write(request)).isEqualTo(first);
+            assertThat(retriesCounted(leader)).as("the leader's /metrics counts both retries (joined or replayed)")
+                    .isEqualTo(2);
 
             leader.kill();
             WriteResponsePB afterFailover = Poll.forValue("the retry answered by a new leader", WAIT, () -> {
@@ -85,5 +87,16 @@ class RetriedWriteTest {
                 .addValues(ColumnValuePB.newBuilder().setColumn(0).setValue(ValuePB.newBuilder().setIntValue(id)))
                 .addValues(ColumnValuePB.newBuilder().setColumn(1).setValue(ValuePB.newBuilder().setStringValue(value))))
                 .build();
+    }
+
+    /** The sum of basalt_tablet_write_retries_total over its outcomes, from the server's /metrics page. */
+    private static long retriesCounted(ExternalServer server) throws Exception {
+        basalt.common.net.HostPort web = server.webAddress().orElseThrow();
+        java.net.http.HttpResponse<String> page = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + web + "/metrics"))
+                        .timeout(java.time.Duration.ofSeconds(10)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        return page.body().lines().filter(line -> line.startsWith("basalt_tablet_write_retries_total{"))
+                .mapToLong(line -> (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
     }
 }

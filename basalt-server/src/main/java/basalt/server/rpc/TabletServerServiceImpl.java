@@ -56,9 +56,15 @@ public final class TabletServerServiceImpl extends TabletServerServiceGrpc.Table
     private final PeerDirectory peers;
     private final MasterTermGuard masterTerms;
 
+    private final basalt.server.metrics.Counter retriedWrites;
+
     public TabletServerServiceImpl(basalt.consensus.core.NodeId self,
                                    java.util.function.Supplier<basalt.common.net.HostPort> boundAddress,
-                                   TabletManager tablets, PeerDirectory peers, MasterTermGuard masterTerms) {
+                                   TabletManager tablets, PeerDirectory peers, MasterTermGuard masterTerms,
+                                   basalt.server.metrics.MetricRegistry metrics) {
+        this.retriedWrites = metrics.counter("basalt_tablet_write_retries_total",
+                "Client retries of a write this server saw (same request id): answered with the first outcome"
+                        + " (replayed) or by waiting for the first attempt still replicating here (joined)", "outcome");
         this.self = self;
         this.boundAddress = boundAddress;
         this.tablets = tablets;
@@ -85,10 +91,14 @@ public final class TabletServerServiceImpl extends TabletServerServiceGrpc.Table
                 if (tracked) {
                     Optional<WriteResponsePB> outcome = replays.appliedOutcome(request.getRequestId());
                     if (outcome.isPresent()) {
+                        retriedWrites.increment("replayed");
                         reply(response, outcome.get());
                         return;
                     }
                     firstAttempt = replays.inFlight(request.getRequestId()).orElse(null);
+                    if (firstAttempt != null) {
+                        retriedWrites.increment("joined");
+                    }
                 }
                 if (firstAttempt == null) {
                     prepared = replica.tablet().prepareWrite(request);
