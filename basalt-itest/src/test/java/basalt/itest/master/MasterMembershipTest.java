@@ -103,9 +103,14 @@ class MasterMembershipTest {
             current.remove(dead);
             createTable(masters, "after_kill");
             ExternalServer replacement = startJoiningMaster(cluster, current, "m-extra-3");
-            MasterAdmin.add(List.copyOf(current), replacement.rpcAddress(), DEADLINE);
+            // The replacement goes through the operator's commands (CLI.md), as an operator would run it.
+            assertThat(cli("master", "add", "-m", joined(current), replacement.rpcAddress().toString()))
+                    .as("basalt master add exit code").isZero();
             current.add(replacement.rpcAddress());
-            MasterAdmin.remove(List.copyOf(current), dead, DEADLINE);
+            assertThat(cli("master", "remove", "-m", joined(current), dead.toString()))
+                    .as("basalt master remove exit code").isZero();
+            assertThat(cli("master", "remove", "-m", joined(current)))
+                    .as("a usage error: no address to remove").isEqualTo(2);
             assertThat(MasterAdmin.list(List.copyOf(current), DEADLINE)).extracting(MasterEntryPB::getUuid)
                     .hasSize(5).contains(second.uuid(), third.uuid(), replacement.uuid())
                     .doesNotContain(cluster.master(0).uuid());
@@ -141,5 +146,15 @@ class MasterMembershipTest {
                 r -> r.hasError() ? Optional.of(r.getError()) : Optional.empty(), DEADLINE);
         assertThat(created.hasError()).as("create %s: %s", name, created.getError()).isFalse();
         MasterDdlTest.awaitCreated(masters, created.getTableId());
+    }
+
+    private static String joined(java.util.Collection<HostPort> masters) {
+        return masters.stream().map(HostPort::toString).collect(Collectors.joining(","));
+    }
+
+    /** Runs a {@code basalt} command in this JVM, as bin/basalt would; returns its exit code. */
+    private static int cli(String... args) {
+        return basalt.cli.BasaltMain.execute(args, new java.io.PrintWriter(new java.io.StringWriter(), true),
+                new java.io.PrintWriter(new java.io.StringWriter(), true));
     }
 }
