@@ -93,8 +93,13 @@ public final class ClientBench {
         }
         Files.createDirectories(dir);
         json.put("load_average_start", loadAverage());
+        // --server_jvm=c2: the servers as bin/basalt tserver runs them (TabletWriteBench.SERVER_JVM: C2, G1, 1 GB)
+        // instead of the harness's laptop options (C1 only, 256 MB), for a fair comparison with Kudu's C++.
+        List<String> jvm = "c2".equals(args.get("server_jvm")) ? TabletWriteBench.SERVER_JVM
+                : basalt.itest.cluster.JavaCommand.DEFAULT_JVM_OPTIONS;
+        json.put("server_jvm", args.getOrDefault("server_jvm", "harness default (C1 only)"));
         try (ExternalMiniCluster cluster = ExternalMiniCluster.builder().rootDir(dir).numMasters(3).numTabletServers(3)
-                .start()) {
+                .jvmOptions(jvm).start()) {
             cluster.awaitMasterLeader(Duration.ofSeconds(60));
             try (BasaltClient client = BasaltClient.builder(cluster.masterAddresses().split(",")).build()) {
                 if (parts.contains("a")) {
