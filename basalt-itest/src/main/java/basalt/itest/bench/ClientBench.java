@@ -14,12 +14,9 @@ import basalt.itest.cluster.Poll;
 import basalt.proto.DataType;
 import basalt.proto.ListTabletsRequestPB;
 import basalt.proto.TabletReportPB;
-import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -70,28 +67,18 @@ public final class ClientBench {
     }
 
     public static void main(String[] argv) throws Exception {
-        Map<String, String> args = new LinkedHashMap<>();
-        for (String arg : argv) {
-            String[] kv = arg.replaceFirst("^--", "").split("=", 2);
-            args.put(kv[0], kv.length > 1 ? kv[1] : "true");
-        }
-        new ClientBench(args).run();
+        new ClientBench(BenchSupport.parseArgs(argv)).run();
         System.exit(0);
     }
 
     private int intArg(String name, int def) {
-        return Integer.parseInt(args.getOrDefault(name, String.valueOf(def)));
+        return BenchSupport.intArg(args, name, def);
     }
 
     private void run() throws Exception {
         List<String> parts = List.of(args.getOrDefault("parts", "a,c1,c2").split(","));
         Path dir = Path.of(args.getOrDefault("dir", "/tmp/basalt-client-bench"));
-        if (Files.exists(dir)) {
-            try (var walk = Files.walk(dir)) {
-                walk.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-            }
-        }
-        Files.createDirectories(dir);
+        BenchSupport.freshDir(dir);
         json.put("load_average_start", loadAverage());
         // --server_jvm=c2: the servers as bin/basalt tserver runs them (TabletWriteBench.SERVER_JVM: C2, G1, 1 GB)
         // instead of the harness's laptop options (C1 only, 256 MB), for a fair comparison with Kudu's C++.
@@ -114,10 +101,7 @@ public final class ClientBench {
             }
         }
         json.put("load_average_end", loadAverage());
-        StringBuilder line = new StringBuilder("{");
-        json.forEach((key, value) -> line.append(line.length() > 1 ? ", " : "").append('"').append(key).append("\": ")
-                .append(value instanceof String ? "\"" + value + "\"" : value));
-        System.out.println(line.append('}'));
+        BenchSupport.printJson(json);
     }
 
     // ---- (a) ----
@@ -352,10 +336,7 @@ public final class ClientBench {
     }
 
     private static double median(List<Double> values) {
-        List<Double> sorted = new ArrayList<>(values);
-        sorted.sort(Double::compare);
-        int n = sorted.size();
-        return n == 0 ? Double.NaN : n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+        return BenchSupport.median(values, Double.NaN);
     }
 
     private static String format(List<Double> values) {
@@ -363,6 +344,6 @@ public final class ClientBench {
     }
 
     private static double loadAverage() {
-        return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+        return BenchSupport.loadAverage();
     }
 }

@@ -22,12 +22,9 @@ import basalt.proto.MasterEntryPB;
 import basalt.proto.PartitionSchemaPB;
 import basalt.proto.RequestIdPB;
 import basalt.proto.TableIdentifierPB;
-import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -73,28 +70,18 @@ public final class MasterFailoverBench {
     }
 
     public static void main(String[] argv) throws Exception {
-        Map<String, String> args = new LinkedHashMap<>();
-        for (String arg : argv) {
-            String[] kv = arg.replaceFirst("^--", "").split("=", 2);
-            args.put(kv[0], kv.length > 1 ? kv[1] : "true");
-        }
-        new MasterFailoverBench(args).run();
+        new MasterFailoverBench(BenchSupport.parseArgs(argv)).run();
         System.exit(0);
     }
 
     private int intArg(String name, int def) {
-        return Integer.parseInt(args.getOrDefault(name, String.valueOf(def)));
+        return BenchSupport.intArg(args, name, def);
     }
 
     private void run() throws Exception {
         String parts = args.getOrDefault("parts", "a,b");
         Path dir = Path.of(args.getOrDefault("dir", "/tmp/basalt-master-bench"));
-        if (Files.exists(dir)) {
-            try (var walk = Files.walk(dir)) {
-                walk.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-            }
-        }
-        Files.createDirectories(dir);
+        BenchSupport.freshDir(dir);
         json.put("load_average_start", loadAverage());
         int fakeTabletServers = intArg("fake_tservers", 0);
         List<String> jvm = new ArrayList<>(JavaCommand.DEFAULT_JVM_OPTIONS);
@@ -134,10 +121,7 @@ public final class MasterFailoverBench {
             }
         }
         json.put("load_average_end", loadAverage());
-        StringBuilder line = new StringBuilder("{");
-        json.forEach((key, value) -> line.append(line.length() > 1 ? ", " : "").append('"').append(key).append("\": ")
-                .append(value instanceof String ? "\"" + value + "\"" : value));
-        System.out.println(line.append('}'));
+        BenchSupport.printJson(json);
     }
 
     /**
@@ -174,7 +158,7 @@ public final class MasterFailoverBench {
     }
 
     private static double loadAverage() {
-        return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+        return BenchSupport.loadAverage();
     }
 
     private RequestIdPB nextRequestId() {
@@ -461,11 +445,6 @@ public final class MasterFailoverBench {
     }
 
     private static double median(List<Double> values) {
-        if (values.isEmpty()) {
-            return -1;
-        }
-        List<Double> sorted = values.stream().sorted().toList();
-        int n = sorted.size();
-        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+        return BenchSupport.median(values, -1);
     }
 }
