@@ -19,6 +19,7 @@ import basalt.client.Session;
 import basalt.client.TableInfo;
 import basalt.itest.cluster.ExternalMiniCluster;
 import basalt.itest.cluster.ExternalServer;
+import basalt.itest.cluster.Poll;
 import basalt.itest.junit.MiniClusterExtension;
 import basalt.proto.Code;
 import basalt.proto.TableState;
@@ -48,7 +49,10 @@ class ClientBasicsTest {
             assertThat(masters).filteredOn(m -> m.role().equals("LEADER")).hasSize(1);
             assertThat(client.async().knownMasters()).containsAll(
                     cluster.masters().stream().map(ExternalServer::rpcAddress).toList());
-            assertThat(client.listTabletServers()).hasSize(3).allMatch(s -> s.live());
+            // The cluster is up once every process serves; a tablet server registers with the leader master
+            // at its next heartbeat after the election, so the listing fills within a heartbeat or two.
+            Poll.until("the leader master to list 3 live tablet servers", Duration.ofSeconds(30),
+                    () -> client.listTabletServers().stream().filter(s -> s.live()).count() == 3);
 
             BasaltTable table = ClientClusters.createKeyValueTable(client, "kv", 3);
             assertThat(table.schema().keyColumnCount()).isEqualTo(1);
