@@ -43,6 +43,8 @@ import java.util.stream.Stream;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.WriteBatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One tablet replica: the state machine its Raft group applies into, plus MVCC reads over what it applied.
@@ -97,7 +99,10 @@ import org.rocksdb.WriteBatch;
  * {@link #prepareWrite} from the leader's write path (one at a time), scans and checksums from any thread.
  */
 public final class Tablet implements StateMachine {
+    private static final Logger LOG = LoggerFactory.getLogger(Tablet.class);
     private static final int APPLIED_STATE_BYTES = 24;
+    /** Bounds one apply's extra work when many clients go idle together; the rest go with later writes. */
+    private static final int MAX_CLIENTS_FORGOTTEN_PER_WRITE = 1_000;
 
     private final TabletStore store;
     private final String tabletId;
@@ -345,6 +350,7 @@ public final class Tablet implements StateMachine {
         Object response = null;
         ReplicatedWritePB write = null;
         Definition changed = null;
+        java.util.Collection<String> idleClients = List.of();
         long newestTimestamp = newestAppliedTimestamp();
         try (WriteBatch batch = new WriteBatch()) {
             if (entry.type() == EntryType.NORMAL) {
@@ -356,6 +362,7 @@ public final class Tablet implements StateMachine {
                             .setSchemaVersion((changed != null ? changed : definition).schema().version()).build();
                 } else {
                     write = parsed;
+                    idleClients = forgetIdleClients(write, batch);
                     response = applyOnce(write, prepared != null ? prepared.decodedRows() : null, batch);
                     newestTimestamp = Math.max(newestTimestamp, write.getTimestamp());
                 }
@@ -372,6 +379,7 @@ public final class Tablet implements StateMachine {
             definition = changed;
         }
         lastApplied = entry.opId();
+        replayCache.forget(idleClients);
         if (write != null && ReplayCache.tracked(write.getRequestId())) {
             replayCache.recordApplied(write.getRequestId(), (WriteResponsePB) response);
         }
@@ -420,6 +428,31 @@ public final class Tablet implements StateMachine {
             throw new IllegalStateException("tablet " + tabletId + ": entry " + entry.opId()
                     + " holds no replicated write: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Deletes, in {@code batch}, the stored outcomes of clients that wrote nothing for the TTL before this
+     * write's timestamp, and returns them for {@link ReplayCache#forget} once the batch is written. The
+     * timestamp is the entry's, so every replica forgets the same clients at the same index.
+     */
+    private java.util.Collection<String> forgetIdleClients(ReplicatedWritePB write, WriteBatch batch)
+            throws RocksDBException {
+        if (options.replayClientTtlMs() == 0) {
+            return List.of();
+        }
+        long cutoff = write.getTimestamp() - HybridClock.fromMicros(options.replayClientTtlMs() * 1000);
+        Map<String, List<Long>> idle = replayCache.idleClients(cutoff, write.getRequestId().getClientId(),
+                MAX_CLIENTS_FORGOTTEN_PER_WRITE);
+        for (Map.Entry<String, List<Long>> client : idle.entrySet()) {
+            for (long sequence : client.getValue()) {
+                batch.delete(outcomeKey(client.getKey(), sequence));
+            }
+        }
+        if (!idle.isEmpty()) {
+            LOG.info("tablet {}: forgot the write outcomes of {} client(s) idle for over {} ms",
+                    tabletId, idle.size(), options.replayClientTtlMs());
+        }
+        return idle.keySet();
     }
 
     /**
