@@ -72,6 +72,8 @@ import org.rocksdb.WriteOptions;
 public final class TabletStore implements AutoCloseable {
     static final byte DIRECTORY = 0x01;
     static final byte DATA = 0x02;
+    /** After {@code DATA P}: the row versions, the only keys of the default family. */
+    static final byte ROW_VERSIONS = 0x02;
     static final int PREFIX_BYTES = 16;
     static final byte[] META_FAMILY = "meta".getBytes(StandardCharsets.UTF_8);
 
@@ -154,12 +156,55 @@ public final class TabletStore implements AutoCloseable {
         Files.createDirectories(dir);
         Tuning tuning = Tuning.of(storeOptions);
         List<ColumnFamilyHandle> handles = new ArrayList<>();
+        RocksDB db;
         try {
-            RocksDB db = RocksDB.open(tuning.db(), dir.toString(), tuning.families(), handles);
-            return new TabletStore(db, handles, tuning, storeOptions);
+            db = RocksDB.open(tuning.db(), dir.toString(), tuning.families(), handles);
         } catch (RocksDBException e) {
             tuning.close();
             throw new IOException("cannot open the tablet store in " + dir + ": " + e.getMessage(), e);
+        }
+        TabletStore store = new TabletStore(db, handles, tuning, storeOptions);
+        try {
+            store.moveTabletKeysOutOfTheRowFamily();
+        } catch (RocksDBException | UncheckedIOException e) {
+            store.close();
+            throw new IOException("cannot move the tablet keys of the store in " + dir + " to its meta family: "
+                    + e.getMessage(), e);
+        }
+        return store;
+    }
+
+    /**
+     * A store written before the meta family existed has every key in the default family. This moves the
+     * per-tablet keys (everything of a tablet but its row versions) to the meta family in one batch and
+     * flushes both families atomically, so a crash leaves either the old layout, done again at the next
+     * open, or the new one. Nothing to move (the usual case) costs one seek.
+     */
+    private void moveTabletKeysOutOfTheRowFamily() throws RocksDBException {
+        try (WriteBatch batch = new WriteBatch(); RocksIterator directory = db.newIterator(rows);
+             RocksIterator tabletKeys = db.newIterator(rows)) {
+            for (directory.seek(new byte[] {DIRECTORY}); directory.isValid() && directory.key()[0] == DIRECTORY;
+                 directory.next()) {
+                byte[] key = directory.key();
+                batch.put(meta, key, directory.value());
+                batch.delete(rows, key);
+                byte[] data = dataPrefix(Arrays.copyOfRange(key, 1, key.length));
+                // Everything under DATA P but the row versions: the applied state below them, outcomes above.
+                byte[][][] ranges = {
+                        {concat(data, new byte[] {0x00}), concat(data, new byte[] {ROW_VERSIONS})},
+                        {concat(data, new byte[] {ROW_VERSIONS + 1}), concat(data, new byte[] {(byte) 0xFF})}};
+                for (byte[][] range : ranges) {
+                    for (tabletKeys.seek(range[0]); tabletKeys.isValid()
+                            && Arrays.compareUnsigned(tabletKeys.key(), range[1]) < 0; tabletKeys.next()) {
+                        batch.put(meta, tabletKeys.key(), tabletKeys.value());
+                        batch.delete(rows, tabletKeys.key());
+                    }
+                }
+            }
+            if (batch.count() > 0) {
+                write(batch);
+                flush();
+            }
         }
     }
 

@@ -21,7 +21,14 @@ import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.DBOptions;
+import org.rocksdb.FlushOptions;
+import org.rocksdb.RocksDB;
 import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
 
 /** Goal: what survives a crash or restart, tablet copies, and tablet deletion in the shared RocksDB. */
 class TabletStoreTest {
@@ -191,6 +198,55 @@ class TabletStoreTest {
             Replica again = new Replica(store, metadata("doomed", SCHEMA));
             assertThat(rows(again.scanAll())).isEmpty();
             assertThat(again.tablet.lastApplied()).isEqualTo(OpId.ZERO);
+        }
+    }
+
+    /** A store from before the meta family: every key in the default family, as the single-family layout had them. */
+    @Test
+    void aStoreInTheSingleFamilyLayoutOpensWithItsTabletsAsTheyWere() throws Exception {
+        OpId applied;
+        try (TabletStore store = TabletStore.open(dir)) {
+            Replica replica = new Replica(store, metadata("t", SCHEMA));
+            replica.write(op(INSERT, 1, "a"), op(INSERT, 2, "b"));
+            replica.write(op(UPDATE, 2, "b2"));
+            applied = replica.tablet.lastApplied();
+        }
+        moveMetaFamilyIntoTheDefaultOne(dir);
+
+        for (int open = 0; open < 2; open++) { // the second open finds the move done
+            try (TabletStore store = TabletStore.open(dir)) {
+                assertThat(store.listTablets()).extracting(m -> m.getTabletId()).containsExactly("t");
+                Replica replica = new Replica(store.openTablet("t", new basalt.common.time.HybridClock(
+                        new TabletHarness.ManualClock()), TabletOptions.DEFAULT));
+                assertThat(replica.tablet.lastApplied()).isEqualTo(applied);
+                assertThat(replica.tablet.durableIndex()).isEqualTo(applied.index());
+                assertThat(rows(replica.scanAll())).containsExactly(Arrays.asList(1L, "a", null), Arrays.asList(2L, "b2", null));
+                byte[] none = new byte[TabletStore.PREFIX_BYTES];
+                assertThat(keysOutside(none, store.db().newIterator())).isEqualTo(3); // the row versions alone
+                assertThat(keysOutside(none, store.db().newIterator(store.meta()))).isEqualTo(2);
+            }
+        }
+    }
+
+    /** Rewrites a closed store into the layout of before the meta family: its keys in the default family, no meta family. */
+    private static void moveMetaFamilyIntoTheDefaultOne(Path dir) throws Exception {
+        List<ColumnFamilyHandle> handles = new java.util.ArrayList<>();
+        try (DBOptions options = new DBOptions();
+             RocksDB db = RocksDB.open(options, dir.toString(), List.of(
+                     new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY),
+                     new ColumnFamilyDescriptor(TabletStore.META_FAMILY)), handles);
+             WriteBatch batch = new WriteBatch();
+             RocksIterator meta = db.newIterator(handles.get(1));
+             FlushOptions flush = new FlushOptions().setWaitForFlush(true)) {
+            for (meta.seekToFirst(); meta.isValid(); meta.next()) {
+                batch.put(handles.get(0), meta.key(), meta.value());
+            }
+            try (WriteOptions write = new WriteOptions()) {
+                db.write(write, batch);
+            }
+            db.flush(flush, handles.get(0));
+            db.dropColumnFamily(handles.get(1));
+            handles.forEach(ColumnFamilyHandle::close);
         }
     }
 
