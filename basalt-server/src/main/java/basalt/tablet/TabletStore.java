@@ -115,10 +115,10 @@ public final class TabletStore implements AutoCloseable {
      * <p>Rows: no compression in L0 and the level below it, LZ4 further down (RocksDB's tuning guide).
      * Flushes stay cheap (a memtable is flushed every few seconds to advance the durable point), and the
      * first two levels share one compression type, which RocksDB requires before it moves a file down
-     * instead of rewriting it. The bulk of the data, in the lower levels, is still compressed, with LZ4
-     * because it costs less CPU than the default Snappy for about the same ratio.
-     * {@code level_compaction_dynamic_level_bytes} (RocksDB's default since 8.4, set to say so) sends L0
-     * straight to the lowest non-empty level, so a small store has one level to compact into.
+     * instead of rewriting it. With {@code level_compaction_dynamic_level_bytes} (RocksDB's default since
+     * 8.4, set to say so) "the level below L0" is the base level, the lowest one while the store is small
+     * (a few hundred MB): such a store stays uncompressed. Once it grows, levels open above the lowest and
+     * rows are compressed (LZ4, the tuning guide's choice over Snappy) as they compact into it, once.
      */
     private record Tuning(DBOptions db, ColumnFamilyOptions rows, ColumnFamilyOptions meta) implements AutoCloseable {
         static Tuning of(StoreOptions storeOptions) {
@@ -279,8 +279,9 @@ public final class TabletStore implements AutoCloseable {
     }
 
     /**
-     * Flushes every memtable of both families to SST files, atomically, and waits. Each open tablet's durable index becomes its applied
-     * index as read before the flush began (the applies before that read are in the flushed memtables).
+     * Flushes every memtable of both families to SST files, atomically, and waits. Each open tablet's
+     * durable index becomes its applied index as read before the flush began (the applies before that read
+     * are in the flushed memtables).
      */
     public void flush() {
         synchronized (flushLock) {
