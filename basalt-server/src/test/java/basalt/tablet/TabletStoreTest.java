@@ -14,6 +14,7 @@ import basalt.consensus.core.OpId;
 import basalt.proto.ChecksumRequestPB;
 import basalt.proto.ChecksumResponsePB;
 import basalt.proto.Code;
+import basalt.proto.RowOperationPB;
 import basalt.tablet.TabletHarness.Replica;
 import com.google.protobuf.ByteString;
 import java.nio.file.Path;
@@ -199,6 +200,42 @@ class TabletStoreTest {
             assertThat(rows(again.scanAll())).isEmpty();
             assertThat(again.tablet.lastApplied()).isEqualTo(OpId.ZERO);
         }
+    }
+
+    /**
+     * Ascending inserts flushed one after another must reach the lower levels as the files the flushes made,
+     * moved and not rewritten: a per-tablet key among the rows (as the applied state once was) would make
+     * every flushed file span the tablet and every L0 compaction rewrite it all.
+     */
+    @Test
+    void flushedFilesOfAscendingRowsAreMovedDownNotRewritten() throws Exception {
+        try (TabletStore store = TabletStore.open(dir)) {
+            Replica replica = new Replica(store, metadata("t", SCHEMA));
+            java.util.Set<String> flushed = new java.util.HashSet<>();
+            for (int flush = 0; flush < 8; flush++) { // RocksDB compacts L0 at 4 files
+                RowOperationPB[] rows = new RowOperationPB[100];
+                for (int i = 0; i < rows.length; i++) {
+                    rows[i] = op(INSERT, flush * 100L + i, "v" + i);
+                }
+                replica.write(rows);
+                store.flush();
+                rowFiles(store).stream().filter(file -> file.level() == 0).forEach(file -> flushed.add(file.fileName()));
+            }
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+            while (!"0".equals(store.db().getProperty("rocksdb.compaction-pending"))
+                    || !"0".equals(store.db().getProperty("rocksdb.num-running-compactions"))) {
+                assertThat(System.nanoTime()).as("compactions done within 30 s").isLessThan(deadline);
+                Thread.sleep(10);
+            }
+            assertThat(flushed).hasSizeGreaterThanOrEqualTo(8);
+            assertThat(rowFiles(store)).as("L0 compacted at least once").anyMatch(file -> file.level() > 0);
+            assertThat(rowFiles(store)).extracting(file -> file.fileName()).isSubsetOf(flushed);
+        }
+    }
+
+    private static List<org.rocksdb.LiveFileMetaData> rowFiles(TabletStore store) {
+        return store.db().getLiveFilesMetaData().stream()
+                .filter(file -> Arrays.equals(file.columnFamilyName(), RocksDB.DEFAULT_COLUMN_FAMILY)).toList();
     }
 
     /** A store from before the meta family: every key in the default family, as the single-family layout had them. */
