@@ -165,7 +165,7 @@ public final class Tablet implements StateMachine {
         this.clock = clock;
         this.options = options;
         this.definition = define(metadata);
-        byte[] applied = get(appliedKey);
+        byte[] applied = getMeta(appliedKey);
         if (applied == null) {
             lastApplied = OpId.ZERO;
         } else {
@@ -182,7 +182,7 @@ public final class Tablet implements StateMachine {
 
     private void loadOutcomes() {
         replayCache.clearApplied();
-        try (RocksIterator iterator = store.db().newIterator()) {
+        try (RocksIterator iterator = store.db().newIterator(store.meta())) {
             for (iterator.seek(outcomePrefix); iterator.isValid(); iterator.next()) {
                 byte[] key = iterator.key();
                 if (Arrays.compareUnsigned(key, outcomeEnd) >= 0) {
@@ -367,7 +367,7 @@ public final class Tablet implements StateMachine {
                     newestTimestamp = Math.max(newestTimestamp, write.getTimestamp());
                 }
             }
-            batch.put(appliedKey, appliedState(entry.opId(), newestTimestamp));
+            batch.put(store.meta(), appliedKey, appliedState(entry.opId(), newestTimestamp));
             store.write(batch);
         } catch (RocksDBException e) {
             throw TabletStore.failure("apply " + entry.opId() + " to tablet " + tabletId, e);
@@ -411,7 +411,7 @@ public final class Tablet implements StateMachine {
                 .setPartitionSchema(SchemaEvolution.renameColumns(current.metadata().getPartitionSchema(),
                         current.schema(), next))
                 .build();
-        batch.put(TabletStore.metadataKey(TabletStore.prefix(tabletId)), metadata.toByteArray());
+        batch.put(store.meta(), TabletStore.metadataKey(TabletStore.prefix(tabletId)), metadata.toByteArray());
         return define(metadata);
     }
 
@@ -473,7 +473,7 @@ public final class Tablet implements StateMachine {
             pendingLargestKey = largestKey;
         } else {
             response = applyRows(write, decodedRows, batch);
-            batch.put(outcomeKey(id.getClientId(), id.getSequence()), response.toByteArray());
+            batch.put(store.meta(), outcomeKey(id.getClientId(), id.getSequence()), response.toByteArray());
         }
         if (id.getFirstIncompleteSequence() > 0) {
             // Point deletes of the outcomes this replica holds (the cache mirrors the store), not a deleteRange
@@ -481,7 +481,7 @@ public final class Tablet implements StateMachine {
             // all, so 16 writers of one-row batches slowed to ~300 writes/s as the tombstones piled up.
             long below = Math.min(id.getFirstIncompleteSequence(), id.getSequence());
             for (long sequence : replayCache.storedBelow(id.getClientId(), below)) {
-                batch.delete(outcomeKey(id.getClientId(), sequence));
+                batch.delete(store.meta(), outcomeKey(id.getClientId(), sequence));
             }
         }
         return response;
@@ -774,7 +774,8 @@ public final class Tablet implements StateMachine {
     public ByteString snapshot() {
         ByteString.Output bytes = ByteString.newOutput();
         try (DataOutputStream out = new DataOutputStream(bytes);
-             RocksIterator iterator = store.db().newIterator()) {
+             RocksIterator iterator = store.db().newIterator();
+             RocksIterator outcomes = store.db().newIterator(store.meta())) {
             byte[] metadata = metadata().toByteArray();
             out.writeInt(metadata.length);
             out.write(metadata);
@@ -792,12 +793,12 @@ public final class Tablet implements StateMachine {
             }
             out.writeInt(-1);
             // Applied request outcomes, so a retry that reaches this copy after a leader change is not applied twice.
-            for (iterator.seek(outcomePrefix); iterator.isValid(); iterator.next()) {
-                byte[] key = iterator.key();
+            for (outcomes.seek(outcomePrefix); outcomes.isValid(); outcomes.next()) {
+                byte[] key = outcomes.key();
                 if (Arrays.compareUnsigned(key, outcomeEnd) >= 0) {
                     break;
                 }
-                byte[] value = iterator.value();
+                byte[] value = outcomes.value();
                 out.writeInt(key.length - outcomePrefix.length);
                 out.write(key, outcomePrefix.length, key.length - outcomePrefix.length);
                 out.writeInt(value.length);
@@ -825,17 +826,17 @@ public final class Tablet implements StateMachine {
             Check.state(metadata.getTabletId().equals(tabletId), "tablet copy of %s installed into tablet %s",
                     metadata.getTabletId(), tabletId);
             newestTimestamp = in.readLong();
-            TabletStore.deleteData(batch, TabletStore.prefix(tabletId));
-            batch.put(TabletStore.metadataKey(TabletStore.prefix(tabletId)), metadata.toByteArray());
+            store.deleteData(batch, TabletStore.prefix(tabletId));
+            batch.put(store.meta(), TabletStore.metadataKey(TabletStore.prefix(tabletId)), metadata.toByteArray());
             for (int keyLength = in.readInt(); keyLength >= 0; keyLength = in.readInt()) {
                 byte[] key = TabletStore.concat(rowPrefix, in.readNBytes(keyLength));
                 batch.put(key, in.readNBytes(in.readInt()));
             }
             for (int keyLength = in.readInt(); keyLength >= 0; keyLength = in.readInt()) {
                 byte[] key = TabletStore.concat(outcomePrefix, in.readNBytes(keyLength));
-                batch.put(key, in.readNBytes(in.readInt()));
+                batch.put(store.meta(), key, in.readNBytes(in.readInt()));
             }
-            batch.put(appliedKey, appliedState(lastIncluded, newestTimestamp));
+            batch.put(store.meta(), appliedKey, appliedState(lastIncluded, newestTimestamp));
             store.write(batch);
         } catch (IOException e) {
             throw new UncheckedIOException("tablet " + tabletId + ": unreadable tablet copy", e);
@@ -868,9 +869,9 @@ public final class Tablet implements StateMachine {
         return ByteBuffer.allocate(8).putLong(Long.MAX_VALUE - timestamp).array();
     }
 
-    private byte[] get(byte[] key) {
+    private byte[] getMeta(byte[] key) {
         try {
-            return store.db().get(key);
+            return store.db().get(store.meta(), key);
         } catch (RocksDBException e) {
             throw TabletStore.failure("read tablet " + tabletId, e);
         }
