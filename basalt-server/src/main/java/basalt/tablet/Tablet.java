@@ -445,7 +445,7 @@ public final class Tablet implements StateMachine {
                 MAX_CLIENTS_FORGOTTEN_PER_WRITE);
         for (Map.Entry<String, List<Long>> client : idle.entrySet()) {
             for (long sequence : client.getValue()) {
-                batch.delete(outcomeKey(client.getKey(), sequence));
+                batch.delete(store.meta(), outcomeKey(client.getKey(), sequence));
             }
         }
         if (!idle.isEmpty()) {
