@@ -1,12 +1,12 @@
 package basalt.client;
 
+import basalt.client.partition.KeyBuffer;
 import basalt.client.partition.KeyEncoding;
 import basalt.proto.ColumnValuePB;
 import basalt.proto.DataType;
 import basalt.proto.RowPB;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
-import java.io.ByteArrayOutputStream;
 
 /**
  * A row being built for an operation or a split point: typed setters by column name. A setter whose type
@@ -134,7 +134,7 @@ public final class PartialRow {
      * two rows have equal encodings exactly when they are the same row. The key must be set.
      */
     ByteString encodedKey() {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(16);
+        KeyBuffer out = new KeyBuffer(16);
         for (int i = 0; i < schema.keyColumnCount(); i++) {
             KeyEncoding.encodeColumn(schema.column(i).type(), cells[i], out);
         }

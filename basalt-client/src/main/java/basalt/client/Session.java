@@ -100,8 +100,14 @@ public final class Session implements AutoCloseable {
     private int batchMaxOps = 1_000;
     private int maxBatchesInFlightPerTablet = 2;
 
+    /** A tablet buffer's name: operations of one tablet made from tables at one schema version. */
+    private record BufferKey(String tabletId, int schemaVersion) {}
+
+    /** A batch taken out of its tablet buffer (with this locked), to be packed and sent without the lock. */
+    private record TakenBatch(TabletBuffer buffer, List<Operation> operations, List<ByteString> keys, Duration timeout) {}
+
     // Guarded by this: the buffers, the count of operations buffered or in flight, and the errors.
-    private final Map<String, TabletBuffer> buffers = new LinkedHashMap<>();
+    private final Map<BufferKey, TabletBuffer> buffers = new LinkedHashMap<>();
     private int outstandingOps;
     private boolean flushing;
     private final List<RowError> pendingErrors = new ArrayList<>();
@@ -224,6 +230,7 @@ public final class Session implements AutoCloseable {
             return BasaltClient.await(send(operation.table().tableId(), tabletId, schemaVersion(operation),
                     List.of(operation), applyTimeout)).get(0);
         }
+        List<TakenBatch> taken = new ArrayList<>(0);
         synchronized (this) {
             if (outstandingOps >= mutationBufferSpace) {
                 if (mode == FlushMode.MANUAL_FLUSH) {
@@ -233,7 +240,7 @@ public final class Session implements AutoCloseable {
                 awaitSpace(deadline);
             }
             int schemaVersion = schemaVersion(operation);
-            TabletBuffer buffer = buffers.computeIfAbsent(tabletId + "@" + schemaVersion,
+            TabletBuffer buffer = buffers.computeIfAbsent(new BufferKey(tabletId, schemaVersion),
                     key -> new TabletBuffer(operation.table().tableId(), tabletId, schemaVersion,
                             maxBatchesInFlightPerTablet));
             buffer.operations.add(operation);
@@ -241,19 +248,24 @@ public final class Session implements AutoCloseable {
             if (mode == FlushMode.AUTO_FLUSH_BACKGROUND) {
                 startFlushTimer();
                 if (buffer.operations.size() >= batchMaxOps) {
-                    sendBatches(buffer, false);
+                    takeBatches(buffer, false, taken);
                 }
             }
         }
+        sendAll(taken);
         return null;
     }
 
     /** Sends everything buffered and waits until every operation applied before this call has finished. */
     public void flush() {
+        List<TakenBatch> taken = new ArrayList<>();
         synchronized (this) {
             flushing = true;
-            try {
-                buffers.values().forEach(buffer -> sendBatches(buffer, true));
+            buffers.values().forEach(buffer -> takeBatches(buffer, true, taken));
+        }
+        try {
+            sendAll(taken);
+            synchronized (this) {
                 // Bounded: every batch ends by its deadline, and each end wakes this wait.
                 while (outstandingOps > 0) {
                     try {
@@ -263,7 +275,9 @@ public final class Session implements AutoCloseable {
                         throw new BasaltException(Code.ABORTED, "interrupted while flushing");
                     }
                 }
-            } finally {
+            }
+        } finally {
+            synchronized (this) {
                 flushing = false;
             }
         }
@@ -338,21 +352,28 @@ public final class Session implements AutoCloseable {
         }
     }
 
-    private synchronized void onFlushTimer() {
-        if (flushMode == FlushMode.AUTO_FLUSH_BACKGROUND) {
-            buffers.values().forEach(buffer -> sendBatches(buffer, true));
+    private void onFlushTimer() {
+        List<TakenBatch> taken = new ArrayList<>();
+        synchronized (this) {
+            if (flushMode == FlushMode.AUTO_FLUSH_BACKGROUND) {
+                buffers.values().forEach(buffer -> takeBatches(buffer, true, taken));
+            }
         }
+        sendAll(taken);
     }
 
     /**
-     * Sends batches of a tablet's buffered operations, oldest first, while its {@link InFlightBatches} admit
-     * them; stops at the first batch that has to wait, so no operation overtakes an earlier one of its
-     * tablet buffer. A batch smaller than {@link #setBatchMaxOps} goes only when {@code partial} (a flush or
-     * the flush timer) or when nothing of the tablet is in flight: while one batch is answered the next
-     * fills up instead of leaving in small pieces. Called with this locked.
+     * Takes batches of a tablet's buffered operations, oldest first, while its {@link InFlightBatches} admit
+     * them, into {@code taken}; stops at the first batch that has to wait, so no operation overtakes an
+     * earlier one of its tablet buffer. A batch smaller than {@link #setBatchMaxOps} goes only when
+     * {@code partial} (a flush or the flush timer) or when nothing of the tablet is in flight: while one
+     * batch is answered the next fills up instead of leaving in small pieces. Called with this locked; the
+     * caller sends what was taken once it has let go of the lock ({@link #sendAll}), so packing and sending
+     * never hold up {@link #apply}. Batches taken together may then leave in any order: they are in flight
+     * together, so no row is in two of them.
      */
-    private void sendBatches(TabletBuffer buffer, boolean partial) {
-        // Bounded: every pass sends at least one operation out of the buffer, or returns.
+    private void takeBatches(TabletBuffer buffer, boolean partial, List<TakenBatch> taken) {
+        // Bounded: every pass takes at least one operation out of the buffer, or returns.
         while (!buffer.operations.isEmpty()) {
             int count = Math.min(batchMaxOps, buffer.operations.size());
             if (count < batchMaxOps && !partial && buffer.inFlight.count() > 0) {
@@ -361,25 +382,38 @@ public final class Session implements AutoCloseable {
             List<Operation> next = buffer.operations.subList(0, count);
             Optional<List<ByteString>> keys = buffer.inFlight.tryStart(next);
             if (keys.isEmpty()) {
-                return; // at the limit, or a row of it is in flight: a completion calls again
+                return; // at the limit, or a row of it is in flight: the end of a batch takes again
             }
             peakBatchesInFlightPerTablet = Math.max(peakBatchesInFlightPerTablet, buffer.inFlight.count());
-            List<Operation> batch = new ArrayList<>(next);
+            taken.add(new TakenBatch(buffer, new ArrayList<>(next), keys.get(), timeout));
             next.clear();
-            send(buffer.tableId, buffer.tabletId, buffer.schemaVersion, batch, timeout).whenComplete((responses, failure) -> {
-                synchronized (this) {
-                    buffer.inFlight.finished(keys.get());
-                    outstandingOps -= batch.size();
-                    for (OperationResponse response : responses) {
-                        response.rowError().ifPresent(this::collect);
-                    }
-                    if (flushMode == FlushMode.AUTO_FLUSH_BACKGROUND || flushing) {
-                        sendBatches(buffer, flushing);
-                    }
-                    notifyAll();
-                }
-            });
         }
+    }
+
+    /** Packs and sends batches {@link #takeBatches} took. Called without the lock. */
+    private void sendAll(List<TakenBatch> taken) {
+        for (TakenBatch batch : taken) {
+            TabletBuffer buffer = batch.buffer();
+            send(buffer.tableId, buffer.tabletId, buffer.schemaVersion, batch.operations(), batch.timeout())
+                    .whenComplete((responses, failure) -> finished(batch, responses));
+        }
+    }
+
+    /** A batch's outcome is known: frees its space and rows, collects its errors, and sends what it held up. */
+    private void finished(TakenBatch batch, List<OperationResponse> responses) {
+        List<TakenBatch> taken = new ArrayList<>(0);
+        synchronized (this) {
+            batch.buffer().inFlight.finished(batch.keys());
+            outstandingOps -= batch.operations().size();
+            for (OperationResponse response : responses) {
+                response.rowError().ifPresent(this::collect);
+            }
+            if (flushMode == FlushMode.AUTO_FLUSH_BACKGROUND || flushing) {
+                takeBatches(batch.buffer(), flushing, taken);
+            }
+            notifyAll();
+        }
+        sendAll(taken);
     }
 
     private static int schemaVersion(Operation operation) {
