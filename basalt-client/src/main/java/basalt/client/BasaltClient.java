@@ -31,7 +31,10 @@ import java.util.concurrent.ExecutionException;
  *       operation fails with TIMED_OUT, naming the last reason it retried.</li>
  *   <li><b>Exactly once.</b> Every write batch and every DDL carries a request id (this client's id, a
  *       sequence number, and the lowest sequence still in flight) that all its retries reuse, so servers can
- *       return a retry the first attempt's outcome instead of applying it again.</li>
+ *       return a retry the first attempt's outcome instead of applying it again. A session keeps up to two
+ *       batches in flight per tablet, which a leader change may apply in either order; it sends them
+ *       together only when no row is in both, so operations on one row keep their order ({@link Session}
+ *       has the reasoning).</li>
  *   <li><b>Scans</b> resume at the new leader after the last row returned, at the same snapshot.</li>
  *   <li><b>Schema changes</b> are not ridden through: a write names the schema version of the table it
  *       was made from, and once an alter reaches the tablets they refuse writes of the old version whole

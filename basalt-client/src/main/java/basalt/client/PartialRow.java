@@ -1,9 +1,12 @@
 package basalt.client;
 
+import basalt.client.partition.KeyBuffer;
+import basalt.client.partition.KeyEncoding;
 import basalt.proto.ColumnValuePB;
 import basalt.proto.DataType;
 import basalt.proto.RowPB;
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 
 /**
  * A row being built for an operation or a split point: typed setters by column name. A setter whose type
@@ -124,6 +127,18 @@ public final class PartialRow {
                 throw new IllegalArgumentException(what + " needs key column '" + schema.column(i).name() + "' set");
             }
         }
+    }
+
+    /**
+     * The row's primary key in the tablet server's order-preserving encoding (key columns in schema order):
+     * two rows have equal encodings exactly when they are the same row. The key must be set.
+     */
+    ByteString encodedKey() {
+        KeyBuffer out = new KeyBuffer(16);
+        for (int i = 0; i < schema.keyColumnCount(); i++) {
+            KeyEncoding.encodeColumn(schema.column(i).type(), cells[i], out);
+        }
+        return UnsafeByteOperations.unsafeWrap(out.toByteArray());
     }
 
     /** Which columns are set, in schema order; shared, not copied. */

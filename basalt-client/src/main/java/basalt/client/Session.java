@@ -8,6 +8,7 @@ import basalt.proto.Code;
 import basalt.proto.RequestIdPB;
 import basalt.proto.RowErrorPB;
 import basalt.proto.WriteResponsePB;
+import com.google.protobuf.ByteString;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -25,10 +26,11 @@ import java.util.concurrent.TimeUnit;
  *       outcome.</li>
  *   <li>{@link FlushMode#AUTO_FLUSH_BACKGROUND}: {@link #apply} buffers the operation and returns at once;
  *       operations are batched per tablet and sent when a tablet's batch is full ({@link #setBatchMaxOps}),
- *       every flush interval, and on {@link #flush}. At most one batch per tablet is in flight, so
- *       operations on one row apply in the order they were applied. When {@link #setMutationBufferSpace}
- *       operations are buffered or in flight, {@link #apply} blocks until a batch finishes (back-pressure),
- *       up to the session timeout.</li>
+ *       every flush interval, and on {@link #flush}. Up to {@link #setMaxBatchesInFlightPerTablet} batches
+ *       (2 unless set) are in flight per tablet, so a tablet has the next batch while it answers one;
+ *       operations on one row still apply in the order they were applied (below). When
+ *       {@link #setMutationBufferSpace} operations are buffered or in flight, {@link #apply} blocks until a
+ *       batch finishes (back-pressure), up to the session timeout.</li>
  *   <li>{@link FlushMode#MANUAL_FLUSH}: operations wait in the buffer until {@link #flush}; applying to a
  *       full buffer fails.</li>
  * </ul>
@@ -36,6 +38,24 @@ import java.util.concurrent.TimeUnit;
  * time) becomes a {@link RowError} in {@link #pendingErrors}. Every batch carries a request id that its
  * retries reuse, so a batch retried after a leader change is applied once. Not thread-safe: one thread
  * applies and flushes (batches complete on the client's threads). {@link #close} flushes.
+ *
+ * <p><b>Order of operations on one row, and failover.</b> A tablet's operations leave its buffer in the
+ * order they were applied, cut into batches. A second batch is sent while earlier ones to the same tablet
+ * are in flight only if none of its rows' primary keys is in them ({@link InFlightBatches} keeps the
+ * encoded keys of the batches in flight); otherwise it, and everything buffered after it, waits until they
+ * have finished. Batches in flight together are independent from then on: each has its own request id,
+ * retried on its own, so when a leader dies they may be applied in either order. Say batch 1 is answered
+ * NOT_THE_LEADER by the old leader (or lost with it) and retried, while batch 2 has already been applied on
+ * the new leader: batch 2 took effect first. That is safe only because no row is in both: the tablet ends
+ * up the same whichever applies first, and each batch is still applied exactly once (the replay cache
+ * answers a retry of an applied batch with its first outcome; the lowest sequence still in flight, which
+ * every request carries, stays at batch 1's until batch 1 is finished, so the tablet keeps batch 1's
+ * outcome for as long as it may be retried). A batch touching a row of an in-flight batch (an update after
+ * an insert of the same key) waits for that batch's final outcome, so it is never applied before it. The
+ * one case this does not cover is a batch that fails with TIMED_OUT: its outcome is unknown (it may still
+ * be applied later by a leader that had it in its log), exactly as with one batch in flight; its rows get
+ * TIMED_OUT errors, and a caller that retries such rows should read them back first. Inserts of new keys,
+ * the bulk load case, never wait for one another.
  *
  * <p><b>Schema changes.</b> An operation is encoded with the schema of the {@link BasaltTable} it was made
  * from, and its batch names that schema's version. Once the table is altered and its tablets run the new
@@ -56,18 +76,19 @@ public final class Session implements AutoCloseable {
     /** Errors collected by buffered modes, and whether some were dropped because too many piled up. */
     public record RowErrors(List<RowError> errors, boolean overflowed) {}
 
-    /** Operations buffered for one tablet at one schema version, and whether a batch of them is in flight. */
+    /** Operations buffered for one tablet at one schema version, and its batches in flight. */
     private static final class TabletBuffer {
         final String tableId;
         final String tabletId;
         final int schemaVersion;
         final List<Operation> operations = new ArrayList<>();
-        boolean inFlight;
+        final InFlightBatches inFlight;
 
-        TabletBuffer(String tableId, String tabletId, int schemaVersion) {
+        TabletBuffer(String tableId, String tabletId, int schemaVersion, int maxBatchesInFlight) {
             this.tableId = tableId;
             this.tabletId = tabletId;
             this.schemaVersion = schemaVersion;
+            this.inFlight = new InFlightBatches(maxBatchesInFlight);
         }
     }
 
@@ -77,13 +98,21 @@ public final class Session implements AutoCloseable {
     private Duration flushInterval = Duration.ofSeconds(1);
     private int mutationBufferSpace = 5_000;
     private int batchMaxOps = 1_000;
+    private int maxBatchesInFlightPerTablet = 2;
+
+    /** A tablet buffer's name: operations of one tablet made from tables at one schema version. */
+    private record BufferKey(String tabletId, int schemaVersion) {}
+
+    /** A batch taken out of its tablet buffer (with this locked), to be packed and sent without the lock. */
+    private record TakenBatch(TabletBuffer buffer, List<Operation> operations, List<ByteString> keys, Duration timeout) {}
 
     // Guarded by this: the buffers, the count of operations buffered or in flight, and the errors.
-    private final Map<String, TabletBuffer> buffers = new LinkedHashMap<>();
+    private final Map<BufferKey, TabletBuffer> buffers = new LinkedHashMap<>();
     private int outstandingOps;
     private boolean flushing;
     private final List<RowError> pendingErrors = new ArrayList<>();
     private boolean errorsOverflowed;
+    private int peakBatchesInFlightPerTablet;
     private ScheduledFuture<?> flushTimer;
     private boolean closed;
 
@@ -135,6 +164,33 @@ public final class Session implements AutoCloseable {
         return this;
     }
 
+    /**
+     * How many batches may be in flight to one tablet at once (default 2): while one is being answered the
+     * next is already on its way, so the tablet does not idle between batches. A batch is sent beside
+     * others only if none of its rows is in them (see the class comment). Only while nothing is pending.
+     */
+    public synchronized Session setMaxBatchesInFlightPerTablet(int batches) {
+        if (batches < 1) {
+            throw new IllegalArgumentException("at least 1 batch in flight per tablet, got " + batches);
+        }
+        if (outstandingOps > 0) {
+            throw new IllegalStateException("flush before changing the batches in flight per tablet ("
+                    + outstandingOps + " operations pending)");
+        }
+        maxBatchesInFlightPerTablet = batches;
+        // Every buffer is empty with nothing in flight; new ones are made with the new limit.
+        buffers.clear();
+        return this;
+    }
+
+    /**
+     * The most batches that were in flight to one tablet (at one schema version) at once in this session:
+     * how far the session pipelined its writes, at most {@link #setMaxBatchesInFlightPerTablet}.
+     */
+    public synchronized int peakBatchesInFlightPerTablet() {
+        return peakBatchesInFlightPerTablet;
+    }
+
     /** How often AUTO_FLUSH_BACKGROUND sends what is buffered even when no batch is full. */
     public synchronized Session setFlushInterval(Duration interval) {
         if (interval.isNegative() || interval.isZero()) {
@@ -174,6 +230,7 @@ public final class Session implements AutoCloseable {
             return BasaltClient.await(send(operation.table().tableId(), tabletId, schemaVersion(operation),
                     List.of(operation), applyTimeout)).get(0);
         }
+        List<TakenBatch> taken = new ArrayList<>(0);
         synchronized (this) {
             if (outstandingOps >= mutationBufferSpace) {
                 if (mode == FlushMode.MANUAL_FLUSH) {
@@ -183,26 +240,32 @@ public final class Session implements AutoCloseable {
                 awaitSpace(deadline);
             }
             int schemaVersion = schemaVersion(operation);
-            TabletBuffer buffer = buffers.computeIfAbsent(tabletId + "@" + schemaVersion,
-                    key -> new TabletBuffer(operation.table().tableId(), tabletId, schemaVersion));
+            TabletBuffer buffer = buffers.computeIfAbsent(new BufferKey(tabletId, schemaVersion),
+                    key -> new TabletBuffer(operation.table().tableId(), tabletId, schemaVersion,
+                            maxBatchesInFlightPerTablet));
             buffer.operations.add(operation);
             outstandingOps++;
             if (mode == FlushMode.AUTO_FLUSH_BACKGROUND) {
                 startFlushTimer();
                 if (buffer.operations.size() >= batchMaxOps) {
-                    maybeSend(buffer);
+                    takeBatches(buffer, false, taken);
                 }
             }
         }
+        sendAll(taken);
         return null;
     }
 
     /** Sends everything buffered and waits until every operation applied before this call has finished. */
     public void flush() {
+        List<TakenBatch> taken = new ArrayList<>();
         synchronized (this) {
             flushing = true;
-            try {
-                buffers.values().forEach(this::maybeSend);
+            buffers.values().forEach(buffer -> takeBatches(buffer, true, taken));
+        }
+        try {
+            sendAll(taken);
+            synchronized (this) {
                 // Bounded: every batch ends by its deadline, and each end wakes this wait.
                 while (outstandingOps > 0) {
                     try {
@@ -212,7 +275,9 @@ public final class Session implements AutoCloseable {
                         throw new BasaltException(Code.ABORTED, "interrupted while flushing");
                     }
                 }
-            } finally {
+            }
+        } finally {
+            synchronized (this) {
                 flushing = false;
             }
         }
@@ -287,34 +352,68 @@ public final class Session implements AutoCloseable {
         }
     }
 
-    private synchronized void onFlushTimer() {
-        if (flushMode == FlushMode.AUTO_FLUSH_BACKGROUND) {
-            buffers.values().forEach(this::maybeSend);
+    private void onFlushTimer() {
+        List<TakenBatch> taken = new ArrayList<>();
+        synchronized (this) {
+            if (flushMode == FlushMode.AUTO_FLUSH_BACKGROUND) {
+                buffers.values().forEach(buffer -> takeBatches(buffer, true, taken));
+            }
+        }
+        sendAll(taken);
+    }
+
+    /**
+     * Takes batches of a tablet's buffered operations, oldest first, while its {@link InFlightBatches} admit
+     * them, into {@code taken}; stops at the first batch that has to wait, so no operation overtakes an
+     * earlier one of its tablet buffer. A batch smaller than {@link #setBatchMaxOps} goes only when
+     * {@code partial} (a flush or the flush timer) or when nothing of the tablet is in flight: while one
+     * batch is answered the next fills up instead of leaving in small pieces. Called with this locked; the
+     * caller sends what was taken once it has let go of the lock ({@link #sendAll}), so packing and sending
+     * never hold up {@link #apply}. Batches taken together may then leave in any order: they are in flight
+     * together, so no row is in two of them.
+     */
+    private void takeBatches(TabletBuffer buffer, boolean partial, List<TakenBatch> taken) {
+        // Bounded: every pass takes at least one operation out of the buffer, or returns.
+        while (!buffer.operations.isEmpty()) {
+            int count = Math.min(batchMaxOps, buffer.operations.size());
+            if (count < batchMaxOps && !partial && buffer.inFlight.count() > 0) {
+                return;
+            }
+            List<Operation> next = buffer.operations.subList(0, count);
+            Optional<List<ByteString>> keys = buffer.inFlight.tryStart(next);
+            if (keys.isEmpty()) {
+                return; // at the limit, or a row of it is in flight: the end of a batch takes again
+            }
+            peakBatchesInFlightPerTablet = Math.max(peakBatchesInFlightPerTablet, buffer.inFlight.count());
+            taken.add(new TakenBatch(buffer, new ArrayList<>(next), keys.get(), timeout));
+            next.clear();
         }
     }
 
-    /** Sends the next batch of a tablet unless one is in flight. Called with this locked. */
-    private void maybeSend(TabletBuffer buffer) {
-        if (buffer.inFlight || buffer.operations.isEmpty()) {
-            return;
+    /** Packs and sends batches {@link #takeBatches} took. Called without the lock. */
+    private void sendAll(List<TakenBatch> taken) {
+        for (TakenBatch batch : taken) {
+            TabletBuffer buffer = batch.buffer();
+            send(buffer.tableId, buffer.tabletId, buffer.schemaVersion, batch.operations(), batch.timeout())
+                    .whenComplete((responses, failure) -> finished(batch, responses));
         }
-        int count = Math.min(batchMaxOps, buffer.operations.size());
-        List<Operation> batch = new ArrayList<>(buffer.operations.subList(0, count));
-        buffer.operations.subList(0, count).clear();
-        buffer.inFlight = true;
-        send(buffer.tableId, buffer.tabletId, buffer.schemaVersion, batch, timeout).whenComplete((responses, failure) -> {
-            synchronized (this) {
-                buffer.inFlight = false;
-                outstandingOps -= batch.size();
-                for (OperationResponse response : responses) {
-                    response.rowError().ifPresent(this::collect);
-                }
-                if (flushMode == FlushMode.AUTO_FLUSH_BACKGROUND || flushing) {
-                    maybeSend(buffer);
-                }
-                notifyAll();
+    }
+
+    /** A batch's outcome is known: frees its space and rows, collects its errors, and sends what it held up. */
+    private void finished(TakenBatch batch, List<OperationResponse> responses) {
+        List<TakenBatch> taken = new ArrayList<>(0);
+        synchronized (this) {
+            batch.buffer().inFlight.finished(batch.keys());
+            outstandingOps -= batch.operations().size();
+            for (OperationResponse response : responses) {
+                response.rowError().ifPresent(this::collect);
             }
-        });
+            if (flushMode == FlushMode.AUTO_FLUSH_BACKGROUND || flushing) {
+                takeBatches(batch.buffer(), flushing, taken);
+            }
+            notifyAll();
+        }
+        sendAll(taken);
     }
 
     private static int schemaVersion(Operation operation) {

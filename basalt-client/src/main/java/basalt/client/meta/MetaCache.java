@@ -28,6 +28,10 @@ public final class MetaCache {
     }
 
     public CompletableFuture<TableLocations> locations(String tableId, Deadline deadline) {
+        CompletableFuture<TableLocations> current = byTableId.get(tableId);
+        if (current != null && current.isDone() && !current.isCompletedExceptionally()) {
+            return current; // the path of every row a session routes: nothing to watch, nothing allocated
+        }
         CompletableFuture<TableLocations> cached = byTableId.computeIfAbsent(tableId, id -> fetch(id, deadline));
         // A failed fetch is not cached: the next caller tries again with its own deadline.
         cached.whenComplete((value, failure) -> {

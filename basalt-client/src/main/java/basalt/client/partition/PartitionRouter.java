@@ -6,7 +6,6 @@ import basalt.proto.DataType;
 import basalt.proto.PartitionSchemaPB;
 import basalt.proto.SchemaPB;
 import com.google.protobuf.ByteString;
-import java.io.ByteArrayOutputStream;
 import java.util.List;
 
 /**
@@ -42,7 +41,7 @@ public final class PartitionRouter {
         if (hashColumns.length == 0) {
             return 0;
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream(16);
+        KeyBuffer out = new KeyBuffer(16);
         for (int i = 0; i < hashColumns.length; i++) {
             KeyEncoding.encodeColumn(hashTypes[i], cells[hashColumns[i]], out);
         }
@@ -50,7 +49,10 @@ public final class PartitionRouter {
     }
 
     public ByteString rangeKeyFor(Object[] cells) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(16);
+        if (rangeColumns.length == 0) {
+            return ByteString.EMPTY; // hash partitioning only: every row has the same (empty) range key
+        }
+        KeyBuffer out = new KeyBuffer(16);
         for (int i = 0; i < rangeColumns.length; i++) {
             KeyEncoding.encodeColumn(rangeTypes[i], cells[rangeColumns[i]], out);
         }

@@ -33,7 +33,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *       v STRING} with 100-byte values, 3 hash tablets x 3 replicas. {@code --trials} windows of
  *       {@code --seconds} after one of {@code --warmup} seconds; each window ends with a flush and counts the
  *       rows flushed; any row error fails the run. The same as {@code bench/kudu-latency}'s
- *       KuduInsertThroughputBench does with the Kudu client.</li>
+ *       KuduInsertThroughputBench does with the Kudu client. Also reported: this JVM's CPU per row (the
+ *       client's cost; the servers are other processes). {@code --batches_in_flight=N} sets the session's
+ *       batches in flight per tablet (default: the session's own).</li>
  *   <li>(c1) master outage seen by a DDL loop: one client thread creates a 1-tablet table and deletes it,
  *       over and over (each create awaited until usable); the leader master is killed -9. Reported: kill
  *       &rarr; first successful DDL answer (Kudu's measure in PEERS.md), and the longest gap between
@@ -111,20 +113,32 @@ public final class ClientBench {
                 .addHashPartitions(List.of("id"), 3).setNumReplicas(3));
         long[] next = {0};
         List<Double> rates = new ArrayList<>();
+        List<Double> cpuPerRow = new ArrayList<>();
         try (Session session = client.newSession()) {
             session.setFlushMode(Session.FlushMode.AUTO_FLUSH_BACKGROUND);
+            if (args.containsKey("batches_in_flight")) {
+                // Only when asked, so this harness still runs against clients that predate the setting.
+                session.setMaxBatchesInFlightPerTablet(intArg("batches_in_flight", 2));
+            }
             long warm = window(session, table, next, intArg("warmup", 10));
             System.out.printf(Locale.ROOT, "a: warm-up %d rows (load %.1f)%n", warm, loadAverage());
             for (int trial = 0; trial < intArg("trials", 3); trial++) {
                 long start = System.nanoTime();
+                long cpuStart = processCpuNanos();
                 long rows = window(session, table, next, intArg("seconds", 20));
                 double rate = rows / ((System.nanoTime() - start) / 1e9);
+                // This JVM is the client (the cluster's servers are other processes): its CPU per row is the
+                // client's cost, which the load of the shared machine changes far less than the rate.
+                double cpuMicros = (processCpuNanos() - cpuStart) / 1e3 / rows;
                 rates.add(rate);
-                System.out.printf(Locale.ROOT, "a: trial %d: %.0f rows/s (load %.1f)%n", trial, rate, loadAverage());
+                cpuPerRow.add(cpuMicros);
+                System.out.printf(Locale.ROOT, "a: trial %d: %.0f rows/s, client CPU %.2f us/row (load %.1f)%n", trial,
+                        rate, cpuMicros, loadAverage());
             }
         }
         json.put("a_rows_per_sec", rates.stream().map(r -> String.valueOf(Math.round(r))).toList().toString());
         json.put("a_rows_per_sec_median", Math.round(median(rates)));
+        json.put("a_client_cpu_us_per_row_median", Math.round(median(cpuPerRow) * 100) / 100.0);
         json.put("a_load_average", loadAverage());
     }
 
@@ -333,6 +347,11 @@ public final class ClientBench {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
         }
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     private static double median(List<Double> values) {

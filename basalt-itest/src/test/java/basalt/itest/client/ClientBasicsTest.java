@@ -32,8 +32,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * Goal: the client's whole surface against real processes (3 masters, 3 tablet servers), in one cluster to
  * keep the suite fast: a client given one master finds the others; DDL, listing, writes in the three
- * flush modes with row errors, scans with projection, predicates, limit and both read modes; and final
- * errors come back at once with their code, not after the deadline.
+ * flush modes with row errors (and batches to one tablet pipelined only when their rows differ), scans with
+ * projection, predicates, limit and both read modes; and final errors come back at once with their code,
+ * not after the deadline.
  */
 class ClientBasicsTest {
     @RegisterExtension
@@ -124,6 +125,8 @@ class ClientBasicsTest {
                 assertThat(count).isEqualTo(25);
             }
 
+            batchesToOneTabletPipelineOnlyWhenTheirRowsDiffer(client);
+
             // Final errors surface at once with their code, never as a timeout.
             long start = System.nanoTime();
             assertThatThrownBy(() -> client.openTable("no-such-table")).isInstanceOfSatisfying(BasaltException.class,
@@ -138,6 +141,44 @@ class ClientBasicsTest {
             assertThat(client.listTables()).extracting(TableInfo::name).doesNotContain("kv");
             assertThatThrownBy(() -> client.openTable("kv")).isInstanceOf(BasaltException.class);
         }
+    }
+
+    /**
+     * Two batches to one tablet are in flight at once when no row is in both (a flush of 200 new rows in
+     * batches of 100); a batch updating the rows of the batch before it waits for that batch, so the
+     * update lands last.
+     */
+    private static void batchesToOneTabletPipelineOnlyWhenTheirRowsDiffer(BasaltClient client) {
+        BasaltTable table = ClientClusters.createKeyValueTable(client, "pipelined", 1);
+        try (Session disjoint = client.newSession()) {
+            disjoint.setFlushMode(Session.FlushMode.MANUAL_FLUSH).setBatchMaxOps(100);
+            for (long id = 0; id < 200; id++) {
+                disjoint.apply(insert(table, id, "first"));
+            }
+            disjoint.flush();
+            assertThat(disjoint.pendingErrors().errors()).isEmpty();
+            assertThat(disjoint.peakBatchesInFlightPerTablet()).isEqualTo(2);
+        }
+        try (Session overlapping = client.newSession()) {
+            overlapping.setFlushMode(Session.FlushMode.MANUAL_FLUSH).setBatchMaxOps(100);
+            for (long id = 0; id < 100; id++) {
+                Operation upsert = table.newUpsert();
+                upsert.row().addLong("id", id).addString("v", "second");
+                overlapping.apply(upsert);
+            }
+            for (long id = 0; id < 100; id++) {
+                Operation update = table.newUpdate();
+                update.row().addLong("id", id).addString("v", "third");
+                overlapping.apply(update);
+            }
+            overlapping.flush();
+            assertThat(overlapping.pendingErrors().errors()).isEmpty();
+            assertThat(overlapping.peakBatchesInFlightPerTablet()).isEqualTo(1);
+        }
+        TreeMap<Long, String> rows = read(client, table);
+        assertThat(rows).hasSize(200);
+        assertThat(rows.headMap(100L).values()).containsOnly("third");
+        assertThat(rows.tailMap(100L).values()).containsOnly("first");
     }
 
     static Operation insert(BasaltTable table, long id, String value) {
