@@ -144,8 +144,12 @@ final class MasterServiceImpl extends MasterServiceGrpc.MasterServiceImplBase {
                     || !request.getNameFilter().isEmpty() && !table.getName().contains(request.getNameFilter())) {
                 continue;
             }
+            // A table whose tablets all have serving leaders is RUNNING to its users, as IsCreateTableDone already
+            // told its creator, even before the master's RUNNING commit (a record of that fact) lands.
+            TableState state = table.getState() == TableState.TABLE_CREATING && catalog.isCreateDone(table)
+                    ? TableState.TABLE_RUNNING : table.getState();
             list.addTables(TableEntryPB.newBuilder().setTableId(table.getTableId()).setName(table.getName())
-                    .setNumTablets(catalog.tabletsOf(table.getTableId()).size()).setState(table.getState()));
+                    .setNumTablets(catalog.tabletsOf(table.getTableId()).size()).setState(state));
         }
         reply(response, list.build());
     }

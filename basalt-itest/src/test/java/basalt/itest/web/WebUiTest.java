@@ -119,7 +119,7 @@ class WebUiTest {
                 .orElseThrow()).isGreaterThanOrEqualTo(1);
 
         checkMasterPages(cluster, leader, tableId, tablet);
-        checkTabletServerPages(tabletLeader, tablet);
+        checkTabletServerPages(cluster, tablet);
 
         // The leader's log file in its data dir tells of the create.
         Path logFile = leader.dataDir().resolve("logs").resolve("basalt-master.log");
@@ -179,17 +179,27 @@ class WebUiTest {
         assertThat(missingId.body()).contains("needs ?id=TABLE_ID");
     }
 
-    private static void checkTabletServerPages(ExternalServer tserver, TabletLocationPB tablet) {
-        String tablets = okPage(tserver, "/");
-        assertThat(tablets).contains(tablet.getTabletId(), ">LEADER<", "RUNNING");
+    /**
+     * The pages of the tablet server that leads the tablet now: on a loaded machine leadership may have moved
+     * since the master's lookup, so the leader is found by its own page, and the leader's view of its peers
+     * is looked for on whichever server leads when it is refreshed.
+     */
+    private static void checkTabletServerPages(ExternalMiniCluster cluster, TabletLocationPB tablet) {
+        ExternalServer tserver = Poll.forValue("a tablet server page showing it leads " + tablet.getTabletId(), DEADLINE,
+                () -> cluster.tabletServers().stream().filter(server -> {
+                    String tablets = okPage(server, "/");
+                    return tablets.contains(tablet.getTabletId()) && tablets.contains(">LEADER<") && tablets.contains("RUNNING");
+                }).findFirst());
         String detail = okPage(tserver, "/tablet?id=" + tablet.getTabletId());
         assertThat(detail).contains("<title>Tablet - ", "raft-state", "wal-segments", "wal-0");
         // A leader's view of its peers is refreshed once a second.
-        Poll.until("the tablet page to list the leader's two peers", DEADLINE, () -> {
-            String page = okPage(tserver, "/tablet?id=" + tablet.getTabletId());
-            int peers = page.indexOf("<table id=\"raft-peers\">");
-            return peers >= 0 && Web.occurrences(page.substring(peers, page.indexOf("</table>", peers)), "<tr><td>") == 2;
-        });
+        Poll.until("a tablet page to list the leader's two peers", DEADLINE, () -> cluster.tabletServers().stream()
+                .anyMatch(server -> {
+                    String page = okPage(server, "/tablet?id=" + tablet.getTabletId());
+                    int peers = page.indexOf("<table id=\"raft-peers\">");
+                    return peers >= 0
+                            && Web.occurrences(page.substring(peers, page.indexOf("</table>", peers)), "<tr><td>") == 2;
+                }));
         assertThat(okPage(tserver, "/flags")).contains("heartbeatIntervalMs");
         assertThat(okPage(tserver, "/logs")).contains("tablet server");
         assertThat(Web.get(web(tserver), "/tablet?id=nope").status()).isEqualTo(400);
