@@ -81,6 +81,8 @@ public final class CatalogManager implements AutoCloseable {
     private final PeerDirectory masterPeers;
     private final MasterServerOptions options;
     private final Object ddlLock = new Object();
+    /** IsCreateTableDone calls holding their answer until their table is usable. */
+    private final CreateTableWaiters createWaiters = new CreateTableWaiters();
     /**
      * The last RUNNING commit of the task thread, proposed under {@link #ddlLock} but awaited outside it
      * (see {@link #markRunning}); an alter or delete awaits it before reading a table record.
@@ -128,6 +130,7 @@ public final class CatalogManager implements AutoCloseable {
             if (report.getConsensus().getRole().equals("leader") && report.getConsensus().getLeaderReady()
                     && catalog.read(state -> state.tableById(report.getTablet().getTableId()))
                             .map(table -> table.getState() == TableState.TABLE_CREATING).orElse(false)) {
+                createWaiters.recheck();
                 taskRoundSoon.run();
                 return;
             }
@@ -504,6 +507,14 @@ public final class CatalogManager implements AutoCloseable {
     boolean isCreateDone(TableRecordPB table) {
         return table.getState() == TableState.TABLE_RUNNING
                 || (table.getState() == TableState.TABLE_CREATING && everyTabletLed(tabletsOf(table.getTableId())));
+    }
+
+    /**
+     * Completes once the table is done creating (or gone), or after {@code waitMs}: IsCreateTableDone's
+     * long poll, released by the heartbeat that reports the last tablet's leader ready.
+     */
+    CompletableFuture<Void> awaitCreateDone(TableIdentifierPB table, long waitMs) {
+        return createWaiters.await(() -> lookup(table).map(this::isCreateDone).orElse(true), waitMs);
     }
 
     private boolean everyTabletLed(List<TabletRecordPB> tablets) {
