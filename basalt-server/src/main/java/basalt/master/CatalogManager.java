@@ -510,6 +510,15 @@ public final class CatalogManager implements AutoCloseable {
     }
 
     /**
+     * The state callers are shown: RUNNING as soon as the table is usable ({@link #isCreateDone}), even
+     * before the RUNNING commit records it, so a client told the table is created never lists it CREATING.
+     */
+    TableState visibleState(TableRecordPB table) {
+        return table.getState() == TableState.TABLE_CREATING && isCreateDone(table) ? TableState.TABLE_RUNNING
+                : table.getState();
+    }
+
+    /**
      * Completes once the table is done creating (or gone), or after {@code waitMs}: IsCreateTableDone's
      * long poll, released by the heartbeat that reports the last tablet's leader ready.
      */

@@ -151,7 +151,7 @@ final class MasterServiceImpl extends MasterServiceGrpc.MasterServiceImplBase {
                 continue;
             }
             list.addTables(TableEntryPB.newBuilder().setTableId(table.getTableId()).setName(table.getName())
-                    .setNumTablets(catalog.tabletsOf(table.getTableId()).size()).setState(table.getState()));
+                    .setNumTablets(catalog.tabletsOf(table.getTableId()).size()).setState(catalog.visibleState(table)));
         }
         reply(response, list.build());
     }
@@ -164,7 +164,8 @@ final class MasterServiceImpl extends MasterServiceGrpc.MasterServiceImplBase {
             return;
         }
         Optional<TableRecordPB> table = catalog.lookup(request.getTable());
-        reply(response, table.map(t -> GetTableSchemaResponsePB.newBuilder().setTable(t).build())
+        reply(response, table.map(t -> GetTableSchemaResponsePB.newBuilder()
+                        .setTable(t.toBuilder().setState(catalog.visibleState(t))).build())
                 .orElseGet(() -> GetTableSchemaResponsePB.newBuilder().setError(Errors.of(Code.NOT_FOUND,
                         "no table " + CatalogManager.describe(request.getTable()))).build()));
     }
@@ -182,7 +183,8 @@ final class MasterServiceImpl extends MasterServiceGrpc.MasterServiceImplBase {
                     "no table " + CatalogManager.describe(request.getTable()))).build());
             return;
         }
-        GetTableLocationsResponsePB.Builder locations = GetTableLocationsResponsePB.newBuilder().setTable(table.get());
+        GetTableLocationsResponsePB.Builder locations = GetTableLocationsResponsePB.newBuilder()
+                .setTable(table.get().toBuilder().setState(catalog.visibleState(table.get())));
         for (TabletRecordPB tablet : catalog.tabletsOf(table.get().getTableId())) {
             TabletLocationPB.Builder location = TabletLocationPB.newBuilder().setTabletId(tablet.getTabletId())
                     .setPartition(tablet.getPartition());
