@@ -53,6 +53,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * with {@link BasaltClient#builder}{@code .buildAsync()}.
  */
 public final class AsyncBasaltClient implements AutoCloseable {
+    /** How long the master may hold an IsCreateTableDone answer for a table that is not usable yet. */
+    private static final long CREATE_WAIT_MS = 500;
     private final ClientOptions options;
     private final Clock clock = Clock.SYSTEM;
     private final Channels channels = new Channels();
@@ -122,11 +124,15 @@ public final class AsyncBasaltClient implements AutoCloseable {
     }
 
     private CompletableFuture<String> awaitCreated(String name, String tableId, Deadline deadline) {
-        IsCreateTableDoneRequestPB request = IsCreateTableDoneRequestPB.newBuilder()
-                .setTable(TableIdentifierPB.newBuilder().setTableId(tableId)).build();
+        IsCreateTableDoneRequestPB.Builder request = IsCreateTableDoneRequestPB.newBuilder()
+                .setTable(TableIdentifierPB.newBuilder().setTableId(tableId));
+        // The master holds each answer until the table is usable or the wait ends (a long poll), so the
+        // client learns at once instead of after its back-off; the wait stays well inside the attempt's
+        // deadline, so a held answer is never mistaken for a dead master.
         return retrier.run("wait for table " + name + " to be created", deadline, () -> masters
                 .<IsCreateTableDoneResponsePB>call("is table " + name + " created", deadline,
-                        (stub, observer) -> stub.isCreateTableDone(request, observer),
+                        (stub, observer) -> stub.isCreateTableDone(request.setWaitMs((int) Math.min(CREATE_WAIT_MS,
+                                deadline.attemptMillis(options.attemptTimeout()) / 2)).build(), observer),
                         response -> errorOf(response.hasError(), response.getError()))
                 .thenApply(response -> response.getDone() ? Outcome.done(tableId)
                         : Outcome.<String>retryLater("table " + name + " is still being created")));

@@ -43,6 +43,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -80,6 +81,13 @@ public final class CatalogManager implements AutoCloseable {
     private final PeerDirectory masterPeers;
     private final MasterServerOptions options;
     private final Object ddlLock = new Object();
+    /** IsCreateTableDone calls holding their answer until their table is usable. */
+    private final CreateTableWaiters createWaiters = new CreateTableWaiters();
+    /**
+     * The last RUNNING commit of the task thread, proposed under {@link #ddlLock} but awaited outside it
+     * (see {@link #markRunning}); an alter or delete awaits it before reading a table record.
+     */
+    private volatile CompletableFuture<Object> runningCommit = CompletableFuture.completedFuture(null);
     private final Map<HostPort, ManagedChannel> channels = new ConcurrentHashMap<>();
     /** When a create or delete was last sent, per "tablet/server", so tasks do not hammer a server. */
     private final Map<String, Long> lastAttemptNanos = new ConcurrentHashMap<>();
@@ -122,6 +130,7 @@ public final class CatalogManager implements AutoCloseable {
             if (report.getConsensus().getRole().equals("leader") && report.getConsensus().getLeaderReady()
                     && catalog.read(state -> state.tableById(report.getTablet().getTableId()))
                             .map(table -> table.getState() == TableState.TABLE_CREATING).orElse(false)) {
+                createWaiters.recheck();
                 taskRoundSoon.run();
                 return;
             }
@@ -269,6 +278,7 @@ public final class CatalogManager implements AutoCloseable {
             return DeleteTableResponsePB.newBuilder().setError(refusal.get()).build();
         }
         synchronized (ddlLock) {
+            awaitRunningCommit();
             Optional<RequestOutcomePB> first = request.hasRequestId()
                     ? catalog.read(state -> state.outcome(request.getRequestId())) : Optional.empty();
             if (first.isPresent()) {
@@ -307,6 +317,7 @@ public final class CatalogManager implements AutoCloseable {
             return AlterTableResponsePB.newBuilder().setError(refusal.get()).build();
         }
         synchronized (ddlLock) {
+            awaitRunningCommit();
             Optional<RequestOutcomePB> first = request.hasRequestId()
                     ? catalog.read(state -> state.outcome(request.getRequestId())) : Optional.empty();
             if (first.isPresent()) {
@@ -430,8 +441,13 @@ public final class CatalogManager implements AutoCloseable {
 
     /** Proposes a catalog op and waits until it is applied here; an error when it will not be. */
     private Optional<ErrorPB> proposeAndWait(CatalogOpPB op) {
+        return awaitApplied(catalogGroup.propose(op.toByteString()));
+    }
+
+    /** Waits until a proposed catalog op is applied here; an error when it will not be. */
+    private Optional<ErrorPB> awaitApplied(CompletableFuture<Object> proposal) {
         try {
-            catalogGroup.propose(op.toByteString()).get(COMMIT_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            proposal.get(COMMIT_TIMEOUT_MS, TimeUnit.MILLISECONDS);
             return Optional.empty();
         } catch (ExecutionException e) {
             if (e.getCause() instanceof ProposalRefusedException refused) {
@@ -491,6 +507,23 @@ public final class CatalogManager implements AutoCloseable {
     boolean isCreateDone(TableRecordPB table) {
         return table.getState() == TableState.TABLE_RUNNING
                 || (table.getState() == TableState.TABLE_CREATING && everyTabletLed(tabletsOf(table.getTableId())));
+    }
+
+    /**
+     * The state callers are shown: RUNNING as soon as the table is usable ({@link #isCreateDone}), even
+     * before the RUNNING commit records it, so a client told the table is created never lists it CREATING.
+     */
+    TableState visibleState(TableRecordPB table) {
+        return table.getState() == TableState.TABLE_CREATING && isCreateDone(table) ? TableState.TABLE_RUNNING
+                : table.getState();
+    }
+
+    /**
+     * Completes once the table is done creating (or gone), or after {@code waitMs}: IsCreateTableDone's
+     * long poll, released by the heartbeat that reports the last tablet's leader ready.
+     */
+    CompletableFuture<Void> awaitCreateDone(TableIdentifierPB table, long waitMs) {
+        return createWaiters.await(() -> lookup(table).map(this::isCreateDone).orElse(true), waitMs);
     }
 
     private boolean everyTabletLed(List<TabletRecordPB> tablets) {
@@ -756,9 +789,10 @@ public final class CatalogManager implements AutoCloseable {
         if (tables.isEmpty()) {
             return;
         }
+        CompletableFuture<Object> committed;
+        List<String> names = new ArrayList<>();
         synchronized (ddlLock) {
             CatalogOpPB.Builder op = CatalogOpPB.newBuilder();
-            List<String> names = new ArrayList<>();
             for (TableRecordPB table : tables) {
                 Optional<TableRecordPB> now = catalog.read(state -> state.tableById(table.getTableId()));
                 if (now.isPresent() && now.get().getState() == TableState.TABLE_CREATING) {
@@ -769,10 +803,24 @@ public final class CatalogManager implements AutoCloseable {
                     names.add(table.getName() + " (" + table.getTableId() + ")");
                 }
             }
-            if (!names.isEmpty() && proposeAndWait(op.build()).isEmpty()) {
-                names.forEach(name -> LOG.info("table {} is running", name));
+            if (names.isEmpty()) {
+                return;
             }
+            // Proposed under the lock, so it takes its place in the log among the other DDL, but awaited
+            // outside it: RUNNING changes no name and no outcome, so the next CreateTable (whose client
+            // may already know the table is usable) need not wait behind this commit. An alter or delete
+            // does wait for it (awaitRunningCommit), since it rewrites the record this one replaces.
+            committed = catalogGroup.propose(op.build().toByteString());
+            runningCommit = committed;
         }
+        if (awaitApplied(committed).isEmpty()) {
+            names.forEach(name -> LOG.info("table {} is running", name));
+        }
+    }
+
+    /** Waits (bounded) for the task thread's last RUNNING commit; its outcome does not matter here. */
+    private void awaitRunningCommit() {
+        awaitApplied(runningCommit);
     }
 
     private void sendCreate(TableRecordPB table, TabletRecordPB tablet, String replica) {

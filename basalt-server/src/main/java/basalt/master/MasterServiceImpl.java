@@ -33,6 +33,7 @@ import basalt.proto.MasterServiceGrpc;
 import basalt.proto.PeerPB;
 import basalt.proto.ReplicaLocationPB;
 import basalt.proto.TableEntryPB;
+import basalt.proto.TableIdentifierPB;
 import basalt.proto.TableRecordPB;
 import basalt.proto.TableState;
 import basalt.proto.TabletLocationPB;
@@ -44,6 +45,8 @@ import basalt.server.rpc.PeerDirectory;
 import io.grpc.stub.StreamObserver;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The masters' RPCs. Followers answer NOT_THE_LEADER with the leader's uuid and address; a leader that
@@ -51,6 +54,9 @@ import java.util.concurrent.TimeUnit;
  * Heartbeat are answered by every master: any one current master is enough to find the rest.
  */
 final class MasterServiceImpl extends MasterServiceGrpc.MasterServiceImplBase {
+    private static final Logger LOG = LoggerFactory.getLogger(MasterServiceImpl.class);
+    /** The longest IsCreateTableDone holds its answer, whatever the caller asks: callers' deadlines are seconds. */
+    static final long MAX_CREATE_WAIT_MS = 1_000;
     private final NodeId self;
     private final HostPort selfAddress;
     private final GroupDriver catalogGroup;
@@ -144,12 +150,8 @@ final class MasterServiceImpl extends MasterServiceGrpc.MasterServiceImplBase {
                     || !request.getNameFilter().isEmpty() && !table.getName().contains(request.getNameFilter())) {
                 continue;
             }
-            // A table whose tablets all have serving leaders is RUNNING to its users, as IsCreateTableDone already
-            // told its creator, even before the master's RUNNING commit (a record of that fact) lands.
-            TableState state = table.getState() == TableState.TABLE_CREATING && catalog.isCreateDone(table)
-                    ? TableState.TABLE_RUNNING : table.getState();
             list.addTables(TableEntryPB.newBuilder().setTableId(table.getTableId()).setName(table.getName())
-                    .setNumTablets(catalog.tabletsOf(table.getTableId()).size()).setState(state));
+                    .setNumTablets(catalog.tabletsOf(table.getTableId()).size()).setState(catalog.visibleState(table)));
         }
         reply(response, list.build());
     }
@@ -162,7 +164,8 @@ final class MasterServiceImpl extends MasterServiceGrpc.MasterServiceImplBase {
             return;
         }
         Optional<TableRecordPB> table = catalog.lookup(request.getTable());
-        reply(response, table.map(t -> GetTableSchemaResponsePB.newBuilder().setTable(t).build())
+        reply(response, table.map(t -> GetTableSchemaResponsePB.newBuilder()
+                        .setTable(t.toBuilder().setState(catalog.visibleState(t))).build())
                 .orElseGet(() -> GetTableSchemaResponsePB.newBuilder().setError(Errors.of(Code.NOT_FOUND,
                         "no table " + CatalogManager.describe(request.getTable()))).build()));
     }
@@ -180,7 +183,8 @@ final class MasterServiceImpl extends MasterServiceGrpc.MasterServiceImplBase {
                     "no table " + CatalogManager.describe(request.getTable()))).build());
             return;
         }
-        GetTableLocationsResponsePB.Builder locations = GetTableLocationsResponsePB.newBuilder().setTable(table.get());
+        GetTableLocationsResponsePB.Builder locations = GetTableLocationsResponsePB.newBuilder()
+                .setTable(table.get().toBuilder().setState(catalog.visibleState(table.get())));
         for (TabletRecordPB tablet : catalog.tabletsOf(table.get().getTableId())) {
             TabletLocationPB.Builder location = TabletLocationPB.newBuilder().setTabletId(tablet.getTabletId())
                     .setPartition(tablet.getPartition());
@@ -217,15 +221,31 @@ final class MasterServiceImpl extends MasterServiceGrpc.MasterServiceImplBase {
 
     @Override
     public void isCreateTableDone(IsCreateTableDoneRequestPB request, StreamObserver<IsCreateTableDoneResponsePB> response) {
-        Optional<ErrorPB> refusal = catalog.leaderRefusal();
-        if (refusal.isPresent()) {
-            reply(response, IsCreateTableDoneResponsePB.newBuilder().setError(refusal.get()).build());
+        IsCreateTableDoneResponsePB now = createDoneAnswer(request.getTable());
+        if (request.getWaitMs() == 0 || now.hasError() || now.getDone()) {
+            reply(response, now);
             return;
         }
-        Optional<TableRecordPB> table = catalog.lookup(request.getTable());
-        reply(response, table.map(t -> IsCreateTableDoneResponsePB.newBuilder().setDone(catalog.isCreateDone(t)).build())
+        // A long poll: no thread waits; the answer is computed afresh when the table is done or the wait ends.
+        long waitMs = Math.min(Integer.toUnsignedLong(request.getWaitMs()), MAX_CREATE_WAIT_MS);
+        catalog.awaitCreateDone(request.getTable(), waitMs).whenComplete((ignored, failure) -> {
+            try {
+                reply(response, createDoneAnswer(request.getTable()));
+            } catch (RuntimeException e) {
+                LOG.debug("IsCreateTableDone answer not delivered (the caller gave up?): {}", e.toString());
+            }
+        });
+    }
+
+    private IsCreateTableDoneResponsePB createDoneAnswer(TableIdentifierPB tableIdentifier) {
+        Optional<ErrorPB> refusal = catalog.leaderRefusal();
+        if (refusal.isPresent()) {
+            return IsCreateTableDoneResponsePB.newBuilder().setError(refusal.get()).build();
+        }
+        Optional<TableRecordPB> table = catalog.lookup(tableIdentifier);
+        return table.map(t -> IsCreateTableDoneResponsePB.newBuilder().setDone(catalog.isCreateDone(t)).build())
                 .orElseGet(() -> IsCreateTableDoneResponsePB.newBuilder().setError(Errors.of(Code.NOT_FOUND,
-                        "no table " + CatalogManager.describe(request.getTable()))).build()));
+                        "no table " + CatalogManager.describe(tableIdentifier))).build());
     }
 
     @Override

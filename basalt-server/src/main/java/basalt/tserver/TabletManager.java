@@ -6,6 +6,7 @@ import basalt.consensus.core.NodeId;
 import basalt.consensus.driver.DriverPool;
 import basalt.consensus.driver.GroupDriver;
 import basalt.consensus.driver.GroupOptions;
+import basalt.consensus.wal.Wal;
 import basalt.consensus.wal.WalOptions;
 import basalt.proto.Code;
 import basalt.proto.PeerPB;
@@ -17,6 +18,7 @@ import basalt.tablet.Tablet;
 import basalt.tablet.TabletException;
 import basalt.tablet.TabletStore;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,6 +26,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -139,12 +142,32 @@ public final class TabletManager implements AutoCloseable {
                     + firstTermLeader.get() + " is not among the initial voters " + voters);
         }
         Tablet tablet;
-        // Consensus metadata first (GroupDriver.open creates it), then the tablet in the store.
         GroupOptions groupOptions = groupOptions(tabletId, membership);
-        Files.createDirectories(groupDir);
-        basalt.consensus.meta.ConsensusMetadataFile.create(groupOptions.metadataFile(), preElected
-                .map(leader -> basalt.consensus.meta.ConsensusMetadata.preElected(membership, leader))
-                .orElseGet(() -> basalt.consensus.meta.ConsensusMetadata.initial(membership)));
+        // The WAL directory exists before the consensus metadata is written, so the directory fsync of
+        // that write makes its entry durable too. Its first segment (two fsyncs of its own) is created
+        // meanwhile on another thread: the replica's creation, on the path of every CreateTable, waits
+        // for the longer of the two instead of their sum. Nothing depends on the order between them: a
+        // restart deletes the group directory of a tablet the store does not know, and recreates an
+        // empty WAL that is missing.
+        Files.createDirectories(groupOptions.walDir());
+        CompletableFuture<Void> walCreated = CompletableFuture.runAsync(() -> {
+            try {
+                Wal.open(groupOptions.walDir(), groupOptions.wal()).close();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, task -> Thread.ofPlatform().daemon().name("wal-create-" + tabletId).start(task));
+        // Consensus metadata first, then the tablet in the store.
+        try {
+            basalt.consensus.meta.ConsensusMetadataFile.create(groupOptions.metadataFile(), preElected
+                    .map(leader -> basalt.consensus.meta.ConsensusMetadata.preElected(membership, leader))
+                    .orElseGet(() -> basalt.consensus.meta.ConsensusMetadata.initial(membership)));
+        } catch (IOException | RuntimeException e) {
+            // Never leave the WAL's thread writing into a directory that a retried create deletes.
+            walCreated.handle((ignored, failure) -> null).join();
+            throw e;
+        }
+        awaitWal(walCreated, tabletId);
         tablet = store.createTablet(metadata, clock, options.tablet());
         TabletReplica replica = startGroup(tablet, membership);
         LOG.info("created tablet {} of table {} with voters {}{}", tabletId, metadata.getTableName(), voters,
@@ -156,6 +179,14 @@ public final class TabletManager implements AutoCloseable {
             replica.driver().leadFirstTerm();
         }
         return replica;
+    }
+
+    private static void awaitWal(CompletableFuture<Void> walCreated, String tabletId) throws IOException {
+        try {
+            walCreated.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw new IOException("creating the WAL of tablet " + tabletId + " failed", e.getCause());
+        }
     }
 
     private TabletReplica startGroup(Tablet tablet, Membership initialMembership) throws IOException {

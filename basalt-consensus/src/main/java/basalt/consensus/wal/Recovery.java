@@ -33,14 +33,17 @@ final class Recovery {
 
     private Recovery() {}
 
+    /** The segments of a WAL, and whether recovery created the first one (the directory had none). */
+    record Recovered(List<Segment> segments, boolean created) {}
+
     /** Opens (or, for an empty directory, creates) the segments of the WAL in {@code dir}. */
-    static List<Segment> recover(Path dir, WalOptions options) throws IOException {
+    static Recovered recover(Path dir, WalOptions options) throws IOException {
         Files.createDirectories(dir);
         List<Path> files = segmentFiles(dir);
         if (files.isEmpty()) {
             List<Segment> fresh = new ArrayList<>();
             fresh.add(Segment.create(dir, new SegmentHeader(1, 1, 0, true), options.sparseIndexIntervalBytes()));
-            return fresh;
+            return new Recovered(fresh, true);
         }
         List<SegmentHeader> headers = new ArrayList<>();
         for (Path file : files) {
@@ -80,7 +83,7 @@ final class Recovery {
             }
             throw e;
         }
-        return segments;
+        return new Recovered(segments, false);
     }
 
     private static List<Path> segmentFiles(Path dir) throws IOException {

@@ -125,11 +125,15 @@ public final class Wal implements Closeable {
 
     /** As {@link #open(Path, WalOptions)}, with {@link #sync()} run on {@code sharedSyncer} (null: a thread of its own). */
     public static Wal open(Path dir, WalOptions options, java.util.concurrent.Executor sharedSyncer) throws IOException {
-        List<Segment> segments = Recovery.recover(dir, options);
-        Wal wal = new Wal(dir, options, segments, sharedSyncer);
-        // What recovery read may still sit only in the page cache (a process crash): make it durable.
-        wal.active().channel.force(false);
-        wal.fsyncCount.incrementAndGet();
+        Recovery.Recovered recovered = Recovery.recover(dir, options);
+        Wal wal = new Wal(dir, options, recovered.segments(), sharedSyncer);
+        if (!recovered.created()) {
+            // What recovery read may still sit only in the page cache (a process crash): make it durable.
+            // A segment recovery just created is durable already (Segment.create fsyncs it and the
+            // directory), and a new replica's creation waits on every fsync here.
+            wal.active().channel.force(false);
+            wal.fsyncCount.incrementAndGet();
+        }
         wal.durableIndex = wal.active().lastIndex;
         return wal;
     }

@@ -47,6 +47,16 @@ final class BenchSupport {
         return n == 0 ? ifEmpty : n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
     }
 
+    /** The value at quantile {@code q} (0..1) by nearest rank, or {@code ifEmpty}. */
+    static double quantile(List<Double> values, double q, double ifEmpty) {
+        List<Double> sorted = values.stream().sorted().toList();
+        if (sorted.isEmpty()) {
+            return ifEmpty;
+        }
+        int rank = (int) Math.ceil(q * sorted.size()); // 1-based
+        return sorted.get(Math.max(0, Math.min(sorted.size(), rank) - 1));
+    }
+
     /** One JSON object on one line: strings quoted, everything else as Java prints it. */
     static void printJson(Map<String, Object> json) {
         StringBuilder line = new StringBuilder("{");

@@ -82,7 +82,23 @@ class MasterDdlTest {
                     r -> r.hasError() ? Optional.of(r.getError()) : Optional.empty(), DEADLINE);
             assertThat(retried.getTableId()).as("a retried create returns its first outcome, not ALREADY_PRESENT")
                     .isEqualTo(created.getTableId());
+            // A held IsCreateTableDone (long poll) answers once the table is usable: done, or not before its wait ended.
+            long asked = System.nanoTime();
+            IsCreateTableDoneResponsePB held = masters.call(stub -> stub.isCreateTableDone(IsCreateTableDoneRequestPB
+                            .newBuilder().setTable(TableIdentifierPB.newBuilder().setTableId(created.getTableId()))
+                            .setWaitMs(1_000).build()),
+                    r -> r.hasError() ? Optional.of(r.getError()) : Optional.empty(), DEADLINE);
+            long heldMs = Duration.ofNanos(System.nanoTime() - asked).toMillis();
+            assertThat(held.getDone() || heldMs >= 1_000).as("held IsCreateTableDone: done %s after %s ms",
+                    held.getDone(), heldMs).isTrue();
             awaitCreated(masters, created.getTableId());
+            IsCreateTableDoneResponsePB unknown = masters.call(stub -> stub.isCreateTableDone(IsCreateTableDoneRequestPB
+                            .newBuilder().setTable(TableIdentifierPB.newBuilder().setTableId("no-such-table"))
+                            .setWaitMs(1_000).build()),
+                    r -> r.hasError() && r.getError().getCode() != basalt.proto.Code.NOT_FOUND
+                            ? Optional.of(r.getError()) : Optional.empty(), DEADLINE);
+            assertThat(unknown.getError().getCode()).as("a table that does not exist is not waited for")
+                    .isEqualTo(basalt.proto.Code.NOT_FOUND);
 
             GetTableLocationsResponsePB locations = masters.call(stub -> stub.getTableLocations(
                     GetTableLocationsRequestPB.newBuilder().setTable(TableIdentifierPB.newBuilder().setName("orders")).build()),

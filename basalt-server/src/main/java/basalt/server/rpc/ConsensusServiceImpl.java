@@ -42,7 +42,8 @@ import org.slf4j.LoggerFactory;
  * Admin calls that wait for an outcome (ChangeMembership) answer from the future's completion.
  *
  * <p>Dropped on receipt, and counted: messages from a peer whose inbound link is cut, messages for a
- * group not hosted here (it may not be created yet, or was deleted), and malformed messages.
+ * group not hosted here (deleted, or not created yet and past what {@link GroupRegistry} keeps for
+ * groups about to register), and malformed messages.
  */
 public final class ConsensusServiceImpl extends ConsensusServiceGrpc.ConsensusServiceImplBase {
     private static final Logger LOG = LoggerFactory.getLogger(ConsensusServiceImpl.class);
@@ -53,6 +54,7 @@ public final class ConsensusServiceImpl extends ConsensusServiceGrpc.ConsensusSe
     private final NetworkFaults faults;
     private final LongAdder received = new LongAdder();
     private final LongAdder droppedUnknownGroup = new LongAdder();
+    private final LongAdder keptForNewGroup = new LongAdder();
     private final LongAdder droppedByFault = new LongAdder();
     private final LongAdder droppedMalformed = new LongAdder();
 
@@ -63,11 +65,13 @@ public final class ConsensusServiceImpl extends ConsensusServiceGrpc.ConsensusSe
         this.faults = faults;
     }
 
-    /** Counters since start. */
-    public record Stats(long received, long droppedUnknownGroup, long droppedByFault, long droppedMalformed) {}
+    /** Counters since start; {@code keptForNewGroup}: held until their group registered ({@link GroupRegistry}). */
+    public record Stats(long received, long keptForNewGroup, long droppedUnknownGroup, long droppedByFault,
+                        long droppedMalformed) {}
 
     public Stats stats() {
-        return new Stats(received.sum(), droppedUnknownGroup.sum(), droppedByFault.sum(), droppedMalformed.sum());
+        return new Stats(received.sum(), keptForNewGroup.sum(), droppedUnknownGroup.sum(), droppedByFault.sum(),
+                droppedMalformed.sum());
     }
 
     // ---------------------------------------------------------------- one-way consensus traffic
@@ -108,13 +112,11 @@ public final class ConsensusServiceImpl extends ConsensusServiceGrpc.ConsensusSe
             droppedByFault.increment();
             return;
         }
-        GroupDriver driver = groups.lookup(pb.getGroupId()).orElse(null);
-        if (driver == null || !driver.self().equals(message.to())) {
-            droppedUnknownGroup.increment();
-            return;
+        switch (groups.deliver(pb.getGroupId(), message, pb.getSerializedSize(), System.nanoTime())) {
+            case DELIVERED -> received.increment();
+            case KEPT_FOR_LATER -> keptForNewGroup.increment();
+            case DROPPED -> droppedUnknownGroup.increment();
         }
-        received.increment();
-        driver.receive(message);
     }
 
     // ---------------------------------------------------------------- tablet copy
