@@ -467,36 +467,36 @@ public final class Tablet implements StateMachine {
                     .build();
         }
         byte[] timestampSuffix = invertedTimestamp(write.getTimestamp());
-        List<WriteValidator.Row> rows = decodedRows != null ? decodedRows : decodeRows(schema, write);
-        // Rows this batch wrote, by encoded key (TOMBSTONE when deleted), for later rows of the same key. The
-        // map is built only when a row's key is not above every key written so far: while keys ascend (bulk
-        // loads, sequential inserts) no row can meet an earlier one, and the rows wait in two arrays unhashed.
-        Map<EncodedKey, Object[]> written = null;
-        byte[][] ascendingKeys = new byte[rows.size()][];
-        Object[][] ascendingRows = new Object[rows.size()][];
+        WriteRows rows = rowsOf(schema, write, decodedRows);
+        // Rows this batch wrote, by encoded key, as stored values (a tombstone when deleted), for later rows of
+        // the same key. The map is built only when a row's key is not above every key written so far: while
+        // keys ascend (bulk loads, sequential inserts) no row can meet an earlier one, and the rows wait in two
+        // arrays unhashed.
+        Map<EncodedKey, byte[]> written = null;
+        byte[][] ascendingKeys = new byte[rows.count()][];
+        byte[][] ascendingValues = new byte[rows.count()][];
         int ascendingCount = 0;
-        Object[] tombstone = new Object[0];
+        byte[] tombstone = RowCodec.tombstone();
         Stream.Builder<RowErrorPB> errors = Stream.builder();
         write.getValidationErrorsList().forEach(errors::add);
         byte[] largestWritten = largestKey;
         try (RocksIterator iterator = store.db().newIterator()) {
             boolean everyRow = write.getRowIndexesCount() == 0; // a packed block none of whose rows was refused
-            for (int i = 0; i < rows.size(); i++) {
+            for (int i = 0; i < rows.count(); i++) {
                 int row = everyRow ? i : write.getRowIndexes(i);
-                WriteValidator.Row decoded = rows.get(i);
-                byte[] key = KeyEncoder.encodeKey(schema, decoded.cells());
+                byte[] key = rows.key(i);
                 // The stored key is this prefix and the inverted timestamp: built once, used for the seek too.
                 byte[] storedKey = Arrays.copyOf(rowPrefix, rowPrefix.length + key.length + timestampSuffix.length);
                 System.arraycopy(key, 0, storedKey, rowPrefix.length, key.length);
                 System.arraycopy(timestampSuffix, 0, storedKey, rowPrefix.length + key.length, timestampSuffix.length);
                 // Above the largest stored key and every key of this batch so far: no version anywhere.
                 boolean aboveAll = largestWritten == null || Arrays.compareUnsigned(key, largestWritten) > 0;
-                Object[] current = null;
+                byte[] current = null; // the newest version's stored value, null when there is none
                 if (!aboveAll) {
                     if (written == null) {
-                        written = new HashMap<>(Math.max(16, rows.size() * 4 / 3 + 1));
+                        written = new HashMap<>(Math.max(16, rows.count() * 4 / 3 + 1));
                         for (int j = 0; j < ascendingCount; j++) {
-                            written.put(new EncodedKey(ascendingKeys[j]), ascendingRows[j]);
+                            written.put(new EncodedKey(ascendingKeys[j]), ascendingValues[j]);
                         }
                     }
                     current = written.get(new EncodedKey(key));
@@ -504,45 +504,46 @@ public final class Tablet implements StateMachine {
                         current = latest(iterator, storedKey, rowPrefix.length + key.length);
                     }
                 }
-                if (current == tombstone) {
-                    current = null;
-                }
-                OperationType type = decoded.type();
-                Object[] next;
+                boolean live = current != null && !RowCodec.isTombstone(current);
+                OperationType type = rows.type(i);
+                byte[] next;
                 String mismatch;
-                if (current != null && type == OperationType.INSERT) {
-                    errors.add(rowError(row, Code.ALREADY_PRESENT, "key " + describeKey(decoded.cells()) + " already present"));
+                if (live && type == OperationType.INSERT) {
+                    errors.add(rowError(row, Code.ALREADY_PRESENT, "key " + describeKey(rows.decoded(i).cells()) + " already present"));
                     continue;
-                } else if (current == null && (type == OperationType.UPDATE || type == OperationType.DELETE)) {
-                    errors.add(rowError(row, Code.NOT_FOUND, "key " + describeKey(decoded.cells()) + " not found"));
+                } else if (!live && (type == OperationType.UPDATE || type == OperationType.DELETE)) {
+                    errors.add(rowError(row, Code.NOT_FOUND, "key " + describeKey(rows.decoded(i).cells()) + " not found"));
                     continue;
-                } else if (current != null && type == OperationType.INSERT_IGNORE) {
-                    continue;
-                } else if (decoded.expected() != null && (mismatch = mismatch(schema, current, decoded.expected())) != null) {
-                    errors.add(rowError(row, Code.PRECONDITION_FAILED, "key " + describeKey(decoded.cells()) + ": " + mismatch));
+                } else if (live && type == OperationType.INSERT_IGNORE) {
                     continue;
                 } else if (type == OperationType.DELETE) {
                     next = tombstone;
-                } else if (current == null) {
-                    next = decoded.cells();
+                } else if (!live) {
+                    next = rows.newRowValue(i); // INSERT, INSERT_IGNORE or UPSERT of a new key: no cells needed
                 } else {
-                    next = current.clone();
-                    for (int column = 0; column < next.length; column++) {
+                    WriteValidator.Row decoded = rows.decoded(i);
+                    Object[] merged = RowCodec.decode(schema, current);
+                    if (decoded.expected() != null && (mismatch = mismatch(schema, merged, decoded.expected())) != null) {
+                        errors.add(rowError(row, Code.PRECONDITION_FAILED, "key " + describeKey(decoded.cells()) + ": " + mismatch));
+                        continue;
+                    }
+                    for (int column = 0; column < merged.length; column++) {
                         if (decoded.set()[column]) {
-                            next[column] = decoded.cells()[column];
+                            merged[column] = decoded.cells()[column];
                         }
                     }
+                    next = RowCodec.encode(schema, merged);
                 }
                 if (written != null) {
                     written.put(new EncodedKey(key), next);
                 } else {
                     ascendingKeys[ascendingCount] = key;
-                    ascendingRows[ascendingCount++] = next;
+                    ascendingValues[ascendingCount++] = next;
                 }
                 if (largestWritten == null || Arrays.compareUnsigned(key, largestWritten) > 0) {
                     largestWritten = key;
                 }
-                batch.put(storedKey, next == tombstone ? RowCodec.tombstone() : RowCodec.encode(schema, next));
+                batch.put(storedKey, next);
             }
         }
         pendingLargestKey = largestWritten;
@@ -551,16 +552,24 @@ public final class Tablet implements StateMachine {
                 .build();
     }
 
-    /** A replica's decoding of the rows of an entry it did not prepare: the packed block, or each operation. */
-    private static List<WriteValidator.Row> decodeRows(Schema schema, ReplicatedWritePB write) {
+    /**
+     * The rows to apply: a packed block read in place (on every replica, the leader too: its validation
+     * decoded the cells, but writing them from the block's bytes is cheaper than encoding those objects), else
+     * the operations as the leader's validation decoded them, or decoded here.
+     */
+    private static WriteRows rowsOf(Schema schema, ReplicatedWritePB write, List<WriteValidator.Row> decodedRows) {
         if (!write.getPackedRows().isEmpty()) {
-            return WriteValidator.decodePacked(schema, write.getPackedRows(), write.getRowIndexesList());
+            return WriteRows.of(schema, WriteValidator.indexPacked(schema, write.getPackedRows()),
+                    write.getRowIndexesList());
+        }
+        if (decodedRows != null) {
+            return WriteRows.of(schema, decodedRows);
         }
         List<WriteValidator.Row> rows = new ArrayList<>(write.getOperationsCount());
         for (RowOperationPB operation : write.getOperationsList()) {
             rows.add(WriteValidator.decode(schema, operation));
         }
-        return rows;
+        return WriteRows.of(schema, rows);
     }
 
     /**
@@ -605,11 +614,11 @@ public final class Tablet implements StateMachine {
     }
 
     /**
-     * The newest version of a key, or null when absent or deleted. {@code storedKey} is a stored key of the
-     * row (row prefix, encoded key, any 8-byte suffix); its first {@code versionsPrefixLength} bytes are the
-     * prefix every version of the row shares.
+     * The stored value of the newest version of a key (a tombstone when deleted), or null when there is
+     * none. {@code storedKey} is a stored key of the row (row prefix, encoded key, any 8-byte suffix); its
+     * first {@code versionsPrefixLength} bytes are the prefix every version of the row shares.
      */
-    private Object[] latest(RocksIterator iterator, byte[] storedKey, int versionsPrefixLength) {
+    private static byte[] latest(RocksIterator iterator, byte[] storedKey, int versionsPrefixLength) {
         iterator.seek(Arrays.copyOf(storedKey, versionsPrefixLength));
         if (!iterator.isValid()) {
             return null;
@@ -619,8 +628,7 @@ public final class Tablet implements StateMachine {
                 || !Arrays.equals(found, 0, versionsPrefixLength, storedKey, 0, versionsPrefixLength)) {
             return null;
         }
-        byte[] value = iterator.value();
-        return RowCodec.isTombstone(value) ? null : RowCodec.decode(schema(), value);
+        return iterator.value();
     }
 
     // ---- reads ----

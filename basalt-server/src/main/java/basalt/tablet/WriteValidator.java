@@ -153,29 +153,16 @@ public final class WriteValidator {
     }
 
     /**
-     * A replica's decoding of a replicated packed block: the rows at {@code rowIndexes} (every row when it is
-     * empty: the leader refused none), which the leader
-     * validated under this same schema (the caller checked the version), so a row that does not decode is
-     * a broken entry, not bad input.
+     * A replica's index of a replicated packed block, which the leader validated under this same schema (the
+     * caller checked the version): a block that does not index is a broken entry, not bad input.
      */
-    static List<Row> decodePacked(Schema schema, ByteString block, List<Integer> rowIndexes) {
-        List<PackedRows.Row> rows = PackedRows.decode(block.toByteArray(), cellTypes(schema), columnNames(schema),
-                Integer.MAX_VALUE);
-        if (rowIndexes.isEmpty()) {
-            List<Row> all = new ArrayList<>(rows.size());
-            for (PackedRows.Row row : rows) {
-                all.add(fromPacked(schema, row));
-            }
-            return all;
-        }
-        List<Row> accepted = new ArrayList<>(rowIndexes.size());
-        for (int index : rowIndexes) {
-            if (index < 0 || index >= rows.size()) {
-                throw new IllegalStateException("replicated write names row " + index + " of a block of " + rows.size());
-            }
-            accepted.add(fromPacked(schema, rows.get(index)));
-        }
-        return accepted;
+    static PackedRows.Index indexPacked(Schema schema, ByteString block) {
+        return PackedRows.index(block.toByteArray(), cellTypes(schema), columnNames(schema), Integer.MAX_VALUE);
+    }
+
+    /** One row of a replicated block, decoded into cells. */
+    static Row decodePackedRow(Schema schema, PackedRows.Index index, int row) {
+        return fromPacked(schema, PackedRows.decodeRow(index, cellTypes(schema), columnNames(schema), row));
     }
 
     private static Row fromPacked(Schema schema, PackedRows.Row packed) {
