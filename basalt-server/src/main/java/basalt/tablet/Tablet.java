@@ -480,7 +480,8 @@ public final class Tablet implements StateMachine {
         Stream.Builder<RowErrorPB> errors = Stream.builder();
         write.getValidationErrorsList().forEach(errors::add);
         byte[] largestWritten = largestKey;
-        try (RocksIterator iterator = store.db().newIterator()) {
+        RocksIterator iterator = null; // opened at the first key that needs a seek: ascending keys need none
+        try {
             boolean everyRow = write.getRowIndexesCount() == 0; // a packed block none of whose rows was refused
             for (int i = 0; i < rows.count(); i++) {
                 int row = everyRow ? i : write.getRowIndexes(i);
@@ -501,6 +502,9 @@ public final class Tablet implements StateMachine {
                     }
                     current = written.get(new EncodedKey(key));
                     if (current == null && largestKey != null && Arrays.compareUnsigned(key, largestKey) <= 0) {
+                        if (iterator == null) {
+                            iterator = store.db().newIterator();
+                        }
                         current = latest(iterator, storedKey, rowPrefix.length + key.length);
                     }
                 }
@@ -544,6 +548,10 @@ public final class Tablet implements StateMachine {
                     largestWritten = key;
                 }
                 batch.put(storedKey, next);
+            }
+        } finally {
+            if (iterator != null) {
+                iterator.close();
             }
         }
         pendingLargestKey = largestWritten;
