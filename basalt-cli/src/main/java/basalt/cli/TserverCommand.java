@@ -44,6 +44,9 @@ final class TserverCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--wal_segment_bytes", defaultValue = "67108864", description = "WAL segment size (default ${DEFAULT-VALUE}).")
     long walSegmentBytes;
 
+    @Option(names = "--replay_client_ttl_ms", defaultValue = "3600000", description = "How long a tablet keeps the write outcomes of a client that stopped writing, for its retries; 0 keeps them until the tablet is deleted (default ${DEFAULT-VALUE}).")
+    long replayClientTtlMs;
+
     @Override
     public Integer call() throws Exception {
         if (walDir == null || dataDir == null) {
@@ -56,6 +59,7 @@ final class TserverCommand implements java.util.concurrent.Callable<Integer> {
                 .withWalSegmentBytes(walSegmentBytes)
                 .withMasterAddresses(MasterAddresses.parse(masterAddresses))
                 .withHeartbeatIntervalMs(heartbeatIntervalMs);
+        options = options.withTablet(options.tablet().withReplayClientTtlMs(replayClientTtlMs));
         Logging.toFileAndRing(dataDir, "tserver");
         TabletServer server = TabletServer.start(options);
         CountDownLatch stopped = new CountDownLatch(1);

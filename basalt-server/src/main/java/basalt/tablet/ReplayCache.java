@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -17,7 +18,10 @@ import java.util.concurrent.CompletableFuture;
  * {@link Tablet} persists each one in the same RocksDB WriteBatch as the entry's rows (so it survives a
  * restart exactly when the rows do, and a new leader has it), and copies them with the tablet. An outcome
  * is dropped when a later request of the same client says its first incomplete sequence is above it: the
- * client will never ask again. Entries of clients that never come back stay until the tablet is deleted.
+ * client will never ask again. A client that sends no write for the tablet's TTL (an hour by default, far
+ * beyond any client's deadline) is forgotten whole: {@link Tablet} asks for {@link #idleClients} as it
+ * applies each write, by the write's own hybrid timestamp, so every replica forgets the same clients at the
+ * same log position and the store stays the mirror of this cache.
  *
  * <p>In-flight requests are the leader's own: a retry that arrives while the first attempt is still being
  * replicated on this leader waits for that attempt's outcome instead of proposing the rows again.
@@ -27,7 +31,18 @@ import java.util.concurrent.CompletableFuture;
 public final class ReplayCache {
     private record RequestKey(String clientId, long sequence) {}
 
+    /** A client by the newest timestamp among its kept outcomes: the order in which clients go idle. */
+    private record LastSeen(long timestamp, String clientId) implements Comparable<LastSeen> {
+        @Override
+        public int compareTo(LastSeen other) {
+            int byTime = Long.compare(timestamp, other.timestamp);
+            return byTime != 0 ? byTime : clientId.compareTo(other.clientId);
+        }
+    }
+
     private final Map<String, TreeMap<Long, WriteResponsePB>> applied = new HashMap<>();
+    private final Map<String, LastSeen> lastSeenByClient = new HashMap<>();
+    private final TreeSet<LastSeen> clientsByLastSeen = new TreeSet<>();
     private final Map<RequestKey, CompletableFuture<WriteResponsePB>> inFlight = new HashMap<>();
 
     /** Whether a request carries an id this cache keys on. */
@@ -62,6 +77,54 @@ public final class ReplayCache {
         TreeMap<Long, WriteResponsePB> outcomes = applied.computeIfAbsent(id.getClientId(), client -> new TreeMap<>());
         outcomes.put(id.getSequence(), outcome);
         outcomes.headMap(Math.min(id.getFirstIncompleteSequence(), id.getSequence())).clear();
+        seen(id.getClientId(), outcome.getTimestamp());
+    }
+
+    /**
+     * Up to {@code max} clients, other than {@code writer}, whose newest kept outcome is older than {@code
+     * cutoffTimestamp}, oldest first, each with the sequences it has stored: what an apply deletes and then
+     * {@link #forget}s. The writer of the entry being applied is left out so that its own lookups in this
+     * apply and the store agree; it is not idle anyway once its write is recorded.
+     */
+    synchronized Map<String, java.util.List<Long>> idleClients(long cutoffTimestamp, String writer, int max) {
+        Map<String, java.util.List<Long>> idle = new java.util.LinkedHashMap<>();
+        for (LastSeen client : clientsByLastSeen) {
+            if (client.timestamp() >= cutoffTimestamp || idle.size() >= max) {
+                break;
+            }
+            if (!client.clientId().equals(writer)) {
+                idle.put(client.clientId(), java.util.List.copyOf(applied.get(client.clientId()).keySet()));
+            }
+        }
+        return idle;
+    }
+
+    /** Drops every outcome of these clients (their stored copies are deleted in the same apply). */
+    synchronized void forget(java.util.Collection<String> clientIds) {
+        for (String clientId : clientIds) {
+            applied.remove(clientId);
+            LastSeen seen = lastSeenByClient.remove(clientId);
+            if (seen != null) {
+                clientsByLastSeen.remove(seen);
+            }
+        }
+    }
+
+    synchronized int clientCount() {
+        return applied.size();
+    }
+
+    private void seen(String clientId, long timestamp) {
+        LastSeen previous = lastSeenByClient.get(clientId);
+        if (previous != null && previous.timestamp() >= timestamp) {
+            return;
+        }
+        if (previous != null) {
+            clientsByLastSeen.remove(previous);
+        }
+        LastSeen next = new LastSeen(timestamp, clientId);
+        lastSeenByClient.put(clientId, next);
+        clientsByLastSeen.add(next);
     }
 
     /** The sequences of {@code clientId}'s applied outcomes below {@code bound}: what the store holds too. */
@@ -73,11 +136,14 @@ public final class ReplayCache {
     /** On open or tablet copy: an outcome read back from the store. */
     synchronized void load(String clientId, long sequence, WriteResponsePB outcome) {
         applied.computeIfAbsent(clientId, client -> new TreeMap<>()).put(sequence, outcome);
+        seen(clientId, outcome.getTimestamp());
     }
 
     /** A tablet copy replaces every applied outcome. */
     synchronized void clearApplied() {
         applied.clear();
+        lastSeenByClient.clear();
+        clientsByLastSeen.clear();
     }
 
     synchronized int appliedCount() {

@@ -43,6 +43,8 @@ import java.util.stream.Stream;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.WriteBatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One tablet replica: the state machine its Raft group applies into, plus MVCC reads over what it applied.
@@ -97,7 +99,10 @@ import org.rocksdb.WriteBatch;
  * {@link #prepareWrite} from the leader's write path (one at a time), scans and checksums from any thread.
  */
 public final class Tablet implements StateMachine {
+    private static final Logger LOG = LoggerFactory.getLogger(Tablet.class);
     private static final int APPLIED_STATE_BYTES = 24;
+    /** Bounds one apply's extra work when many clients go idle together; the rest go with later writes. */
+    private static final int MAX_CLIENTS_FORGOTTEN_PER_WRITE = 1_000;
 
     private final TabletStore store;
     private final String tabletId;
@@ -160,7 +165,7 @@ public final class Tablet implements StateMachine {
         this.clock = clock;
         this.options = options;
         this.definition = define(metadata);
-        byte[] applied = get(appliedKey);
+        byte[] applied = getMeta(appliedKey);
         if (applied == null) {
             lastApplied = OpId.ZERO;
         } else {
@@ -177,7 +182,7 @@ public final class Tablet implements StateMachine {
 
     private void loadOutcomes() {
         replayCache.clearApplied();
-        try (RocksIterator iterator = store.db().newIterator()) {
+        try (RocksIterator iterator = store.db().newIterator(store.meta())) {
             for (iterator.seek(outcomePrefix); iterator.isValid(); iterator.next()) {
                 byte[] key = iterator.key();
                 if (Arrays.compareUnsigned(key, outcomeEnd) >= 0) {
@@ -345,6 +350,7 @@ public final class Tablet implements StateMachine {
         Object response = null;
         ReplicatedWritePB write = null;
         Definition changed = null;
+        java.util.Collection<String> idleClients = List.of();
         long newestTimestamp = newestAppliedTimestamp();
         // Built in Java and handed to RocksDB in one call, not a JNI put per row (see WriteBatchBuilder).
         WriteBatchBuilder batch = new WriteBatchBuilder(entry.payload().size() * 5 / 4);
@@ -358,11 +364,12 @@ public final class Tablet implements StateMachine {
                             .setSchemaVersion((changed != null ? changed : definition).schema().version()).build();
                 } else {
                     write = parsed;
+                    idleClients = forgetIdleClients(write, batch);
                     response = applyOnce(write, prepared != null ? prepared.decodedRows() : null, batch);
                     newestTimestamp = Math.max(newestTimestamp, write.getTimestamp());
                 }
             }
-            batch.put(appliedKey, appliedState(entry.opId(), newestTimestamp));
+            batch.put(store.meta(), appliedKey, appliedState(entry.opId(), newestTimestamp));
             try (WriteBatch built = batch.build()) {
                 store.write(built);
             }
@@ -376,6 +383,7 @@ public final class Tablet implements StateMachine {
             definition = changed;
         }
         lastApplied = entry.opId();
+        replayCache.forget(idleClients);
         if (write != null && ReplayCache.tracked(write.getRequestId())) {
             replayCache.recordApplied(write.getRequestId(), (WriteResponsePB) response);
         }
@@ -407,7 +415,7 @@ public final class Tablet implements StateMachine {
                 .setPartitionSchema(SchemaEvolution.renameColumns(current.metadata().getPartitionSchema(),
                         current.schema(), next))
                 .build();
-        batch.put(TabletStore.metadataKey(TabletStore.prefix(tabletId)), metadata.toByteArray());
+        batch.put(store.meta(), TabletStore.metadataKey(TabletStore.prefix(tabletId)), metadata.toByteArray());
         return define(metadata);
     }
 
@@ -424,6 +432,31 @@ public final class Tablet implements StateMachine {
             throw new IllegalStateException("tablet " + tabletId + ": entry " + entry.opId()
                     + " holds no replicated write: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Deletes, in {@code batch}, the stored outcomes of clients that wrote nothing for the TTL before this
+     * write's timestamp, and returns them for {@link ReplayCache#forget} once the batch is written. The
+     * timestamp is the entry's, so every replica forgets the same clients at the same index.
+     */
+    private java.util.Collection<String> forgetIdleClients(ReplicatedWritePB write, WriteBatchBuilder batch)
+            throws RocksDBException {
+        if (options.replayClientTtlMs() == 0) {
+            return List.of();
+        }
+        long cutoff = write.getTimestamp() - HybridClock.fromMicros(options.replayClientTtlMs() * 1000);
+        Map<String, List<Long>> idle = replayCache.idleClients(cutoff, write.getRequestId().getClientId(),
+                MAX_CLIENTS_FORGOTTEN_PER_WRITE);
+        for (Map.Entry<String, List<Long>> client : idle.entrySet()) {
+            for (long sequence : client.getValue()) {
+                batch.delete(store.meta(), outcomeKey(client.getKey(), sequence));
+            }
+        }
+        if (!idle.isEmpty()) {
+            LOG.info("tablet {}: forgot the write outcomes of {} client(s) idle for over {} ms",
+                    tabletId, idle.size(), options.replayClientTtlMs());
+        }
+        return idle.keySet();
     }
 
     /**
@@ -444,7 +477,7 @@ public final class Tablet implements StateMachine {
             pendingLargestKey = largestKey;
         } else {
             response = applyRows(write, decodedRows, batch);
-            batch.put(outcomeKey(id.getClientId(), id.getSequence()), response.toByteArray());
+            batch.put(store.meta(), outcomeKey(id.getClientId(), id.getSequence()), response.toByteArray());
         }
         if (id.getFirstIncompleteSequence() > 0) {
             // Point deletes of the outcomes this replica holds (the cache mirrors the store), not a deleteRange
@@ -452,7 +485,7 @@ public final class Tablet implements StateMachine {
             // all, so 16 writers of one-row batches slowed to ~300 writes/s as the tombstones piled up.
             long below = Math.min(id.getFirstIncompleteSequence(), id.getSequence());
             for (long sequence : replayCache.storedBelow(id.getClientId(), below)) {
-                batch.delete(outcomeKey(id.getClientId(), sequence));
+                batch.delete(store.meta(), outcomeKey(id.getClientId(), sequence));
             }
         }
         return response;
@@ -761,7 +794,8 @@ public final class Tablet implements StateMachine {
     public ByteString snapshot() {
         ByteString.Output bytes = ByteString.newOutput();
         try (DataOutputStream out = new DataOutputStream(bytes);
-             RocksIterator iterator = store.db().newIterator()) {
+             RocksIterator iterator = store.db().newIterator();
+             RocksIterator outcomes = store.db().newIterator(store.meta())) {
             byte[] metadata = metadata().toByteArray();
             out.writeInt(metadata.length);
             out.write(metadata);
@@ -779,12 +813,12 @@ public final class Tablet implements StateMachine {
             }
             out.writeInt(-1);
             // Applied request outcomes, so a retry that reaches this copy after a leader change is not applied twice.
-            for (iterator.seek(outcomePrefix); iterator.isValid(); iterator.next()) {
-                byte[] key = iterator.key();
+            for (outcomes.seek(outcomePrefix); outcomes.isValid(); outcomes.next()) {
+                byte[] key = outcomes.key();
                 if (Arrays.compareUnsigned(key, outcomeEnd) >= 0) {
                     break;
                 }
-                byte[] value = iterator.value();
+                byte[] value = outcomes.value();
                 out.writeInt(key.length - outcomePrefix.length);
                 out.write(key, outcomePrefix.length, key.length - outcomePrefix.length);
                 out.writeInt(value.length);
@@ -812,17 +846,17 @@ public final class Tablet implements StateMachine {
             Check.state(metadata.getTabletId().equals(tabletId), "tablet copy of %s installed into tablet %s",
                     metadata.getTabletId(), tabletId);
             newestTimestamp = in.readLong();
-            TabletStore.deleteData(batch, TabletStore.prefix(tabletId));
-            batch.put(TabletStore.metadataKey(TabletStore.prefix(tabletId)), metadata.toByteArray());
+            store.deleteData(batch, TabletStore.prefix(tabletId));
+            batch.put(store.meta(), TabletStore.metadataKey(TabletStore.prefix(tabletId)), metadata.toByteArray());
             for (int keyLength = in.readInt(); keyLength >= 0; keyLength = in.readInt()) {
                 byte[] key = TabletStore.concat(rowPrefix, in.readNBytes(keyLength));
                 batch.put(key, in.readNBytes(in.readInt()));
             }
             for (int keyLength = in.readInt(); keyLength >= 0; keyLength = in.readInt()) {
                 byte[] key = TabletStore.concat(outcomePrefix, in.readNBytes(keyLength));
-                batch.put(key, in.readNBytes(in.readInt()));
+                batch.put(store.meta(), key, in.readNBytes(in.readInt()));
             }
-            batch.put(appliedKey, appliedState(lastIncluded, newestTimestamp));
+            batch.put(store.meta(), appliedKey, appliedState(lastIncluded, newestTimestamp));
             store.write(batch);
         } catch (IOException e) {
             throw new UncheckedIOException("tablet " + tabletId + ": unreadable tablet copy", e);
@@ -855,9 +889,9 @@ public final class Tablet implements StateMachine {
         return ByteBuffer.allocate(8).putLong(Long.MAX_VALUE - timestamp).array();
     }
 
-    private byte[] get(byte[] key) {
+    private byte[] getMeta(byte[] key) {
         try {
-            return store.db().get(key);
+            return store.db().get(store.meta(), key);
         } catch (RocksDBException e) {
             throw TabletStore.failure("read tablet " + tabletId, e);
         }

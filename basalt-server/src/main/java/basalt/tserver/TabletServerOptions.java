@@ -72,4 +72,10 @@ public record TabletServerOptions(Path walDir, Path dataDir, HostPort rpcBind, i
         return new TabletServerOptions(walDir, dataDir, rpcBind, webserverPort, tickMs, raft, workerThreads,
                 logCacheBytesMax, walSegmentBytes, transport, tablet, flushIntervalMs, masterAddresses, ms);
     }
+
+    public TabletServerOptions withTablet(TabletOptions options) {
+        return new TabletServerOptions(walDir, dataDir, rpcBind, webserverPort, tickMs, raft, workerThreads,
+                logCacheBytesMax, walSegmentBytes, transport, options, flushIntervalMs, masterAddresses,
+                heartbeatIntervalMs);
+    }
 }

@@ -112,6 +112,56 @@ class ReplayCacheTest {
         }
     }
 
+    /**
+     * A client that stops writing is forgotten once the TTL has passed by the tablet's own clock (the next
+     * write's timestamp): its outcomes leave memory and the store together, so a restart does not bring them
+     * back. A client that keeps writing is kept.
+     */
+    @Test
+    void theOutcomesOfAClientIdleForTheTtlAreForgotten() throws Exception {
+        TabletOptions oneMinute = TabletOptions.DEFAULT.withReplayClientTtlMs(60_000);
+        try (TabletStore store = TabletStore.open(dir)) {
+            Replica replica = new Replica(store, metadata("t", SCHEMA), oneMinute);
+            replica.write(requestOf("gone", 1, 1, op(INSERT, 1, "a")));
+            replica.write(requestOf("gone", 2, 1, op(INSERT, 2, "b")));
+            replica.write(requestOf("busy", 1, 1, op(INSERT, 3, "c")));
+            replica.wall.micros += 59_000_000;
+            replica.write(requestOf("busy", 2, 2, op(INSERT, 4, "d")));
+            assertThat(replica.tablet.replayCache().clientCount()).isEqualTo(2);
+
+            replica.wall.micros += 2_000_000; // "gone" last wrote 61 s ago, "busy" 2 s ago
+            replica.write(requestOf("busy", 3, 3, op(INSERT, 5, "e")));
+
+            assertThat(replica.tablet.replayCache().clientCount()).isEqualTo(1);
+            assertThat(replica.tablet.replayCache().appliedOutcome(requestOf("gone", 2, 1).getRequestId())).isEmpty();
+            assertThat(replica.tablet.replayCache().appliedOutcome(requestOf("busy", 3, 3).getRequestId())).isPresent();
+            store.flush();
+        }
+        try (TabletStore store = TabletStore.open(dir)) {
+            Replica replica = new Replica(store.openTablet("t", new HybridClock(new TabletHarness.ManualClock()), oneMinute));
+            assertThat(replica.tablet.replayCache().clientCount()).isEqualTo(1);
+            assertThat(replica.tablet.replayCache().appliedOutcome(requestOf("busy", 3, 3).getRequestId())).isPresent();
+            assertThat(rows(replica.scanAll())).hasSize(5);
+        }
+    }
+
+    /** With a TTL of 0 nothing is forgotten by age. */
+    @Test
+    void aTtlOfZeroKeepsIdleClients() throws Exception {
+        try (TabletStore store = TabletStore.open(dir)) {
+            Replica replica = new Replica(store, metadata("t", SCHEMA), TabletOptions.DEFAULT.withReplayClientTtlMs(0));
+            replica.write(requestOf("old", 1, 1, op(INSERT, 1, "a")));
+            replica.wall.micros += 365L * 24 * 3600 * 1_000_000;
+            replica.write(requestOf("new", 1, 1, op(INSERT, 2, "b")));
+            assertThat(replica.tablet.replayCache().clientCount()).isEqualTo(2);
+        }
+    }
+
+    static WriteRequestPB requestOf(String client, long sequence, long firstIncomplete, RowOperationPB... operations) {
+        return TabletHarness.request("t", operations).toBuilder().setRequestId(RequestIdPB.newBuilder()
+                .setClientId(client).setSequence(sequence).setFirstIncompleteSequence(firstIncomplete)).build();
+    }
+
     /** Writes without a request id (tools, old clients) are applied as before and leave nothing behind. */
     @Test
     void writesWithoutARequestIdAreNotTracked() throws Exception {

@@ -132,7 +132,11 @@ final class TabletHarness {
         }
 
         Replica(TabletStore store, TabletMetadataPB metadata) {
-            this.tablet = store.createTablet(metadata, clock, TabletOptions.DEFAULT);
+            this(store, metadata, TabletOptions.DEFAULT);
+        }
+
+        Replica(TabletStore store, TabletMetadataPB metadata, TabletOptions options) {
+            this.tablet = store.createTablet(metadata, clock, options);
         }
 
         WriteResponsePB write(RowOperationPB... operations) {

@@ -14,6 +14,7 @@ import basalt.consensus.core.OpId;
 import basalt.proto.ChecksumRequestPB;
 import basalt.proto.ChecksumResponsePB;
 import basalt.proto.Code;
+import basalt.proto.RowOperationPB;
 import basalt.tablet.TabletHarness.Replica;
 import com.google.protobuf.ByteString;
 import java.nio.file.Path;
@@ -21,7 +22,14 @@ import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.DBOptions;
+import org.rocksdb.FlushOptions;
+import org.rocksdb.RocksDB;
 import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
 
 /** Goal: what survives a crash or restart, tablet copies, and tablet deletion in the shared RocksDB. */
 class TabletStoreTest {
@@ -180,15 +188,9 @@ class TabletStoreTest {
             kept.write(op(INSERT, 1, "a"));
             store.deleteTablet("doomed");
             byte[] prefix = TabletStore.prefix("doomed");
-            try (RocksIterator iterator = store.db().newIterator()) {
-                int keys = 0;
-                for (iterator.seekToFirst(); iterator.isValid(); iterator.next()) {
-                    byte[] key = iterator.key();
-                    assertThat(Arrays.equals(key, 1, 1 + prefix.length, prefix, 0, prefix.length)).isFalse();
-                    keys++;
-                }
-                assertThat(keys).isEqualTo(3); // kept: directory entry, applied state, one row version
-            }
+            assertThat(keysOutside(prefix, store.db().newIterator())).isEqualTo(1); // kept: one row version
+            assertThat(keysOutside(prefix, store.db().newIterator(store.meta())))
+                    .isEqualTo(2); // kept: directory entry, applied state
             assertThat(store.listTablets()).extracting(m -> m.getTabletId()).containsExactly("kept");
             assertThat(rows(kept.scanAll())).hasSize(1);
             assertThatThrownBy(() -> store.openTablet("doomed", kept.clock, TabletOptions.DEFAULT))
@@ -197,6 +199,104 @@ class TabletStoreTest {
             Replica again = new Replica(store, metadata("doomed", SCHEMA));
             assertThat(rows(again.scanAll())).isEmpty();
             assertThat(again.tablet.lastApplied()).isEqualTo(OpId.ZERO);
+        }
+    }
+
+    /**
+     * Ascending inserts flushed one after another must reach the lower levels as the files the flushes made,
+     * moved and not rewritten: a per-tablet key among the rows (as the applied state once was) would make
+     * every flushed file span the tablet and every L0 compaction rewrite it all.
+     */
+    @Test
+    void flushedFilesOfAscendingRowsAreMovedDownNotRewritten() throws Exception {
+        try (TabletStore store = TabletStore.open(dir)) {
+            Replica replica = new Replica(store, metadata("t", SCHEMA));
+            java.util.Set<String> flushed = new java.util.HashSet<>();
+            for (int flush = 0; flush < 8; flush++) { // RocksDB compacts L0 at 4 files
+                RowOperationPB[] rows = new RowOperationPB[100];
+                for (int i = 0; i < rows.length; i++) {
+                    rows[i] = op(INSERT, flush * 100L + i, "v" + i);
+                }
+                replica.write(rows);
+                store.flush();
+                rowFiles(store).stream().filter(file -> file.level() == 0).forEach(file -> flushed.add(file.fileName()));
+            }
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+            while (!"0".equals(store.db().getProperty("rocksdb.compaction-pending"))
+                    || !"0".equals(store.db().getProperty("rocksdb.num-running-compactions"))) {
+                assertThat(System.nanoTime()).as("compactions done within 30 s").isLessThan(deadline);
+                Thread.sleep(10);
+            }
+            assertThat(flushed).hasSizeGreaterThanOrEqualTo(8);
+            assertThat(rowFiles(store)).as("L0 compacted at least once").anyMatch(file -> file.level() > 0);
+            assertThat(rowFiles(store)).extracting(file -> file.fileName()).isSubsetOf(flushed);
+        }
+    }
+
+    private static List<org.rocksdb.LiveFileMetaData> rowFiles(TabletStore store) {
+        return store.db().getLiveFilesMetaData().stream()
+                .filter(file -> Arrays.equals(file.columnFamilyName(), RocksDB.DEFAULT_COLUMN_FAMILY)).toList();
+    }
+
+    /** A store from before the meta family: every key in the default family, as the single-family layout had them. */
+    @Test
+    void aStoreInTheSingleFamilyLayoutOpensWithItsTabletsAsTheyWere() throws Exception {
+        OpId applied;
+        try (TabletStore store = TabletStore.open(dir)) {
+            Replica replica = new Replica(store, metadata("t", SCHEMA));
+            replica.write(op(INSERT, 1, "a"), op(INSERT, 2, "b"));
+            replica.write(op(UPDATE, 2, "b2"));
+            applied = replica.tablet.lastApplied();
+        }
+        moveMetaFamilyIntoTheDefaultOne(dir);
+
+        for (int open = 0; open < 2; open++) { // the second open finds the move done
+            try (TabletStore store = TabletStore.open(dir)) {
+                assertThat(store.listTablets()).extracting(m -> m.getTabletId()).containsExactly("t");
+                Replica replica = new Replica(store.openTablet("t", new basalt.common.time.HybridClock(
+                        new TabletHarness.ManualClock()), TabletOptions.DEFAULT));
+                assertThat(replica.tablet.lastApplied()).isEqualTo(applied);
+                assertThat(replica.tablet.durableIndex()).isEqualTo(applied.index());
+                assertThat(rows(replica.scanAll())).containsExactly(Arrays.asList(1L, "a", null), Arrays.asList(2L, "b2", null));
+                byte[] none = new byte[TabletStore.PREFIX_BYTES];
+                assertThat(keysOutside(none, store.db().newIterator())).isEqualTo(3); // the row versions alone
+                assertThat(keysOutside(none, store.db().newIterator(store.meta()))).isEqualTo(2);
+            }
+        }
+    }
+
+    /** Rewrites a closed store into the layout of before the meta family: its keys in the default family, no meta family. */
+    private static void moveMetaFamilyIntoTheDefaultOne(Path dir) throws Exception {
+        List<ColumnFamilyHandle> handles = new java.util.ArrayList<>();
+        try (DBOptions options = new DBOptions();
+             RocksDB db = RocksDB.open(options, dir.toString(), List.of(
+                     new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY),
+                     new ColumnFamilyDescriptor(TabletStore.META_FAMILY)), handles);
+             WriteBatch batch = new WriteBatch();
+             RocksIterator meta = db.newIterator(handles.get(1));
+             FlushOptions flush = new FlushOptions().setWaitForFlush(true)) {
+            for (meta.seekToFirst(); meta.isValid(); meta.next()) {
+                batch.put(handles.get(0), meta.key(), meta.value());
+            }
+            try (WriteOptions write = new WriteOptions()) {
+                db.write(write, batch);
+            }
+            db.flush(flush, handles.get(0));
+            db.dropColumnFamily(handles.get(1));
+            handles.forEach(ColumnFamilyHandle::close);
+        }
+    }
+
+    /** Counts the iterator's keys, all of which must lie outside the tablet prefix {@code prefix}; closes it. */
+    private static int keysOutside(byte[] prefix, RocksIterator iterator) {
+        try (iterator) {
+            int keys = 0;
+            for (iterator.seekToFirst(); iterator.isValid(); iterator.next()) {
+                byte[] key = iterator.key();
+                assertThat(Arrays.equals(key, 1, 1 + prefix.length, prefix, 0, prefix.length)).isFalse();
+                keys++;
+            }
+            return keys;
         }
     }
 

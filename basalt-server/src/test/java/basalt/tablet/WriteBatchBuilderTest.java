@@ -48,20 +48,28 @@ class WriteBatchBuilderTest {
     }
 
     @Test
-    void rocksDbAppliesABuiltBatch(@TempDir Path dir) throws Exception {
-        try (TabletStore store = TabletStore.open(dir)) {
+    void rocksDbAppliesABuiltBatchInEitherFamilyAsItWouldItsOwn(@TempDir Path dir) throws Exception {
+        try (TabletStore store = TabletStore.open(dir); WriteBatch reference = new WriteBatch()) {
             WriteBatchBuilder builder = new WriteBatchBuilder(0);
             builder.put(new byte[] {9, 1}, "one".getBytes());
-            builder.put(new byte[] {9, 2}, new byte[300]);
-            builder.put(new byte[] {9, 3}, new byte[0]);
+            reference.put(new byte[] {9, 1}, "one".getBytes());
+            builder.put(store.meta(), new byte[] {9, 2}, new byte[300]);
+            reference.put(store.meta(), new byte[] {9, 2}, new byte[300]);
+            builder.put(store.meta(), new byte[] {9, 3}, new byte[0]);
+            reference.put(store.meta(), new byte[] {9, 3}, new byte[0]);
             builder.delete(new byte[] {9, 1});
+            reference.delete(new byte[] {9, 1});
+            builder.delete(store.meta(), new byte[] {9, 3});
+            reference.delete(store.meta(), new byte[] {9, 3});
+
+            assertThat(builder.serialized()).isEqualTo(reference.data());
             try (WriteBatch batch = builder.build()) {
                 store.write(batch);
             }
-
             assertThat(store.db().get(new byte[] {9, 1})).isNull();
-            assertThat(store.db().get(new byte[] {9, 2})).hasSize(300);
-            assertThat(store.db().get(new byte[] {9, 3})).isEmpty();
+            assertThat(store.db().get(store.meta(), new byte[] {9, 2})).hasSize(300);
+            assertThat(store.db().get(new byte[] {9, 2})).as("not in the default family").isNull();
+            assertThat(store.db().get(store.meta(), new byte[] {9, 3})).isNull();
         }
     }
 
