@@ -352,7 +352,9 @@ public final class Tablet implements StateMachine {
         Definition changed = null;
         java.util.Collection<String> idleClients = List.of();
         long newestTimestamp = newestAppliedTimestamp();
-        try (WriteBatch batch = new WriteBatch()) {
+        // Built in Java and handed to RocksDB in one call, not a JNI put per row (see WriteBatchBuilder).
+        WriteBatchBuilder batch = new WriteBatchBuilder(entry.payload().size() * 5 / 4);
+        try {
             if (entry.type() == EntryType.NORMAL) {
                 Prepared prepared = takePrepared(entry);
                 ReplicatedWritePB parsed = prepared != null ? prepared.write() : parseWrite(entry);
@@ -368,7 +370,9 @@ public final class Tablet implements StateMachine {
                 }
             }
             batch.put(store.meta(), appliedKey, appliedState(entry.opId(), newestTimestamp));
-            store.write(batch);
+            try (WriteBatch built = batch.build()) {
+                store.write(built);
+            }
         } catch (RocksDBException e) {
             throw TabletStore.failure("apply " + entry.opId() + " to tablet " + tabletId, e);
         }
@@ -400,7 +404,7 @@ public final class Tablet implements StateMachine {
      * version or a newer one (the master may have sent a change twice). The leader checked compatibility
      * before replicating, and every replica is at the same schema here, so the check holds here too.
      */
-    private Definition applySchemaChange(SchemaChangePB change, WriteBatch batch) throws RocksDBException {
+    private Definition applySchemaChange(SchemaChangePB change, WriteBatchBuilder batch) {
         Definition current = definition;
         Schema next = Schema.fromPB(change.getSchema());
         if (next.version() <= current.schema().version()) {
@@ -435,7 +439,7 @@ public final class Tablet implements StateMachine {
      * write's timestamp, and returns them for {@link ReplayCache#forget} once the batch is written. The
      * timestamp is the entry's, so every replica forgets the same clients at the same index.
      */
-    private java.util.Collection<String> forgetIdleClients(ReplicatedWritePB write, WriteBatch batch)
+    private java.util.Collection<String> forgetIdleClients(ReplicatedWritePB write, WriteBatchBuilder batch)
             throws RocksDBException {
         if (options.replayClientTtlMs() == 0) {
             return List.of();
@@ -460,8 +464,8 @@ public final class Tablet implements StateMachine {
      * writes nothing); stores the outcome with the rows, and drops the client's outcomes below its first
      * incomplete sequence, all in {@code batch}.
      */
-    private WriteResponsePB applyOnce(ReplicatedWritePB write, List<WriteValidator.Row> decodedRows, WriteBatch batch)
-            throws RocksDBException {
+    private WriteResponsePB applyOnce(ReplicatedWritePB write, List<WriteValidator.Row> decodedRows,
+                                      WriteBatchBuilder batch) {
         if (!ReplayCache.tracked(write.getRequestId())) {
             return applyRows(write, decodedRows, batch);
         }
@@ -488,8 +492,8 @@ public final class Tablet implements StateMachine {
     }
 
     /** {@code decodedRows}: the operations' rows as the leader's validation decoded them, or null to decode here. */
-    private WriteResponsePB applyRows(ReplicatedWritePB write, List<WriteValidator.Row> decodedRows, WriteBatch batch)
-            throws RocksDBException {
+    private WriteResponsePB applyRows(ReplicatedWritePB write, List<WriteValidator.Row> decodedRows,
+                                      WriteBatchBuilder batch) {
         Schema schema = schema();
         if (write.getSchemaVersion() != schema.version()) {
             // Validated under another schema (a schema change came first in the log): its column indexes
@@ -500,82 +504,91 @@ public final class Tablet implements StateMachine {
                     .build();
         }
         byte[] timestampSuffix = invertedTimestamp(write.getTimestamp());
-        List<WriteValidator.Row> rows = decodedRows != null ? decodedRows : decodeRows(schema, write);
-        // Rows this batch wrote, by encoded key (TOMBSTONE when deleted), for later rows of the same key. The
-        // map is built only when a row's key is not above every key written so far: while keys ascend (bulk
-        // loads, sequential inserts) no row can meet an earlier one, and the rows wait in two arrays unhashed.
-        Map<EncodedKey, Object[]> written = null;
-        byte[][] ascendingKeys = new byte[rows.size()][];
-        Object[][] ascendingRows = new Object[rows.size()][];
+        WriteRows rows = rowsOf(schema, write, decodedRows);
+        // Rows this batch wrote, by encoded key, as stored values (a tombstone when deleted), for later rows of
+        // the same key. The map is built only when a row's key is not above every key written so far: while
+        // keys ascend (bulk loads, sequential inserts) no row can meet an earlier one, and the rows wait in two
+        // arrays unhashed.
+        Map<EncodedKey, byte[]> written = null;
+        byte[][] ascendingKeys = new byte[rows.count()][];
+        byte[][] ascendingValues = new byte[rows.count()][];
         int ascendingCount = 0;
-        Object[] tombstone = new Object[0];
+        byte[] tombstone = RowCodec.tombstone();
         Stream.Builder<RowErrorPB> errors = Stream.builder();
         write.getValidationErrorsList().forEach(errors::add);
         byte[] largestWritten = largestKey;
-        try (RocksIterator iterator = store.db().newIterator()) {
+        RocksIterator iterator = null; // opened at the first key that needs a seek: ascending keys need none
+        try {
             boolean everyRow = write.getRowIndexesCount() == 0; // a packed block none of whose rows was refused
-            for (int i = 0; i < rows.size(); i++) {
+            for (int i = 0; i < rows.count(); i++) {
                 int row = everyRow ? i : write.getRowIndexes(i);
-                WriteValidator.Row decoded = rows.get(i);
-                byte[] key = KeyEncoder.encodeKey(schema, decoded.cells());
+                byte[] key = rows.key(i);
                 // The stored key is this prefix and the inverted timestamp: built once, used for the seek too.
                 byte[] storedKey = Arrays.copyOf(rowPrefix, rowPrefix.length + key.length + timestampSuffix.length);
                 System.arraycopy(key, 0, storedKey, rowPrefix.length, key.length);
                 System.arraycopy(timestampSuffix, 0, storedKey, rowPrefix.length + key.length, timestampSuffix.length);
                 // Above the largest stored key and every key of this batch so far: no version anywhere.
                 boolean aboveAll = largestWritten == null || Arrays.compareUnsigned(key, largestWritten) > 0;
-                Object[] current = null;
+                byte[] current = null; // the newest version's stored value, null when there is none
                 if (!aboveAll) {
                     if (written == null) {
-                        written = new HashMap<>(Math.max(16, rows.size() * 4 / 3 + 1));
+                        written = new HashMap<>(Math.max(16, rows.count() * 4 / 3 + 1));
                         for (int j = 0; j < ascendingCount; j++) {
-                            written.put(new EncodedKey(ascendingKeys[j]), ascendingRows[j]);
+                            written.put(new EncodedKey(ascendingKeys[j]), ascendingValues[j]);
                         }
                     }
                     current = written.get(new EncodedKey(key));
                     if (current == null && largestKey != null && Arrays.compareUnsigned(key, largestKey) <= 0) {
+                        if (iterator == null) {
+                            iterator = store.db().newIterator();
+                        }
                         current = latest(iterator, storedKey, rowPrefix.length + key.length);
                     }
                 }
-                if (current == tombstone) {
-                    current = null;
-                }
-                OperationType type = decoded.type();
-                Object[] next;
+                boolean live = current != null && !RowCodec.isTombstone(current);
+                OperationType type = rows.type(i);
+                byte[] next;
                 String mismatch;
-                if (current != null && type == OperationType.INSERT) {
-                    errors.add(rowError(row, Code.ALREADY_PRESENT, "key " + describeKey(decoded.cells()) + " already present"));
+                if (live && type == OperationType.INSERT) {
+                    errors.add(rowError(row, Code.ALREADY_PRESENT, "key " + describeKey(rows.decoded(i).cells()) + " already present"));
                     continue;
-                } else if (current == null && (type == OperationType.UPDATE || type == OperationType.DELETE)) {
-                    errors.add(rowError(row, Code.NOT_FOUND, "key " + describeKey(decoded.cells()) + " not found"));
+                } else if (!live && (type == OperationType.UPDATE || type == OperationType.DELETE)) {
+                    errors.add(rowError(row, Code.NOT_FOUND, "key " + describeKey(rows.decoded(i).cells()) + " not found"));
                     continue;
-                } else if (current != null && type == OperationType.INSERT_IGNORE) {
-                    continue;
-                } else if (decoded.expected() != null && (mismatch = mismatch(schema, current, decoded.expected())) != null) {
-                    errors.add(rowError(row, Code.PRECONDITION_FAILED, "key " + describeKey(decoded.cells()) + ": " + mismatch));
+                } else if (live && type == OperationType.INSERT_IGNORE) {
                     continue;
                 } else if (type == OperationType.DELETE) {
                     next = tombstone;
-                } else if (current == null) {
-                    next = decoded.cells();
+                } else if (!live) {
+                    next = rows.newRowValue(i); // INSERT, INSERT_IGNORE or UPSERT of a new key: no cells needed
                 } else {
-                    next = current.clone();
-                    for (int column = 0; column < next.length; column++) {
+                    WriteValidator.Row decoded = rows.decoded(i);
+                    Object[] merged = RowCodec.decode(schema, current);
+                    if (decoded.expected() != null && (mismatch = mismatch(schema, merged, decoded.expected())) != null) {
+                        errors.add(rowError(row, Code.PRECONDITION_FAILED, "key " + describeKey(decoded.cells()) + ": " + mismatch));
+                        continue;
+                    }
+                    for (int column = 0; column < merged.length; column++) {
                         if (decoded.set()[column]) {
-                            next[column] = decoded.cells()[column];
+                            merged[column] = decoded.cells()[column];
                         }
                     }
+                    next = RowCodec.encode(schema, merged);
                 }
                 if (written != null) {
                     written.put(new EncodedKey(key), next);
                 } else {
                     ascendingKeys[ascendingCount] = key;
-                    ascendingRows[ascendingCount++] = next;
+                    ascendingValues[ascendingCount++] = next;
                 }
                 if (largestWritten == null || Arrays.compareUnsigned(key, largestWritten) > 0) {
                     largestWritten = key;
                 }
-                batch.put(storedKey, next == tombstone ? RowCodec.tombstone() : RowCodec.encode(schema, next));
+                batch.put(storedKey, next);
+            }
+        } finally {
+            if (iterator != null) {
+                iterator.close();
             }
         }
         pendingLargestKey = largestWritten;
@@ -584,16 +597,24 @@ public final class Tablet implements StateMachine {
                 .build();
     }
 
-    /** A replica's decoding of the rows of an entry it did not prepare: the packed block, or each operation. */
-    private static List<WriteValidator.Row> decodeRows(Schema schema, ReplicatedWritePB write) {
+    /**
+     * The rows to apply: a packed block read in place (on every replica, the leader too: its validation
+     * decoded the cells, but writing them from the block's bytes is cheaper than encoding those objects), else
+     * the operations as the leader's validation decoded them, or decoded here.
+     */
+    private static WriteRows rowsOf(Schema schema, ReplicatedWritePB write, List<WriteValidator.Row> decodedRows) {
         if (!write.getPackedRows().isEmpty()) {
-            return WriteValidator.decodePacked(schema, write.getPackedRows(), write.getRowIndexesList());
+            return WriteRows.of(schema, WriteValidator.indexPacked(schema, write.getPackedRows()),
+                    write.getRowIndexesList());
+        }
+        if (decodedRows != null) {
+            return WriteRows.of(schema, decodedRows);
         }
         List<WriteValidator.Row> rows = new ArrayList<>(write.getOperationsCount());
         for (RowOperationPB operation : write.getOperationsList()) {
             rows.add(WriteValidator.decode(schema, operation));
         }
-        return rows;
+        return WriteRows.of(schema, rows);
     }
 
     /**
@@ -638,11 +659,11 @@ public final class Tablet implements StateMachine {
     }
 
     /**
-     * The newest version of a key, or null when absent or deleted. {@code storedKey} is a stored key of the
-     * row (row prefix, encoded key, any 8-byte suffix); its first {@code versionsPrefixLength} bytes are the
-     * prefix every version of the row shares.
+     * The stored value of the newest version of a key (a tombstone when deleted), or null when there is
+     * none. {@code storedKey} is a stored key of the row (row prefix, encoded key, any 8-byte suffix); its
+     * first {@code versionsPrefixLength} bytes are the prefix every version of the row shares.
      */
-    private Object[] latest(RocksIterator iterator, byte[] storedKey, int versionsPrefixLength) {
+    private static byte[] latest(RocksIterator iterator, byte[] storedKey, int versionsPrefixLength) {
         iterator.seek(Arrays.copyOf(storedKey, versionsPrefixLength));
         if (!iterator.isValid()) {
             return null;
@@ -652,8 +673,7 @@ public final class Tablet implements StateMachine {
                 || !Arrays.equals(found, 0, versionsPrefixLength, storedKey, 0, versionsPrefixLength)) {
             return null;
         }
-        byte[] value = iterator.value();
-        return RowCodec.isTombstone(value) ? null : RowCodec.decode(schema(), value);
+        return iterator.value();
     }
 
     // ---- reads ----

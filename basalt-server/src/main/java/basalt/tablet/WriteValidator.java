@@ -13,6 +13,7 @@ import basalt.proto.RowPB;
 import basalt.proto.WriteRequestPB;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -36,9 +37,9 @@ import java.util.List;
 public final class WriteValidator {
     /**
      * A validated write: the row numbers in the request of the accepted rows, and the refused rows;
-     * {@code decodedRows} are the accepted rows as validation decoded them (same order). A write of
-     * {@code operations} has the accepted ones in {@code operations}; a packed write has them only in
-     * {@code decodedRows}, and {@code operations} is empty.
+     * a write of {@code operations} has the accepted ones in {@code operations}, and in {@code decodedRows}
+     * as validation decoded them (same order). A packed write has both empty: its rows stay in the block,
+     * which validation reads in place and apply reads again.
      */
     public record Result(List<RowOperationPB> operations, List<Integer> rowIndexes, List<RowErrorPB> errors,
                          List<Row> decodedRows) {
@@ -125,22 +126,23 @@ public final class WriteValidator {
                         : "the tablet has not applied that version yet; retry shortly"));
     }
 
-    /** The packed form of {@link #validate}: the block is decoded once, here, and replicated as it came. */
+    /**
+     * The packed form of {@link #validate}: the same rules and messages, read from the block's bytes without
+     * building a cell (only the key columns, for the partition check). Apply reads the block again on every
+     * replica, so nothing decoded here is kept.
+     */
     private Result validatePacked(ByteString block) {
-        List<PackedRows.Row> rows;
+        PackedRows.Index index;
         try {
-            rows = PackedRows.decode(block.toByteArray(), cellTypes, columnNames, maxOperationsPerWrite);
+            index = PackedRows.index(block.toByteArray(), cellTypes, columnNames, maxOperationsPerWrite);
         } catch (MalformedRowsException e) {
-            throw TabletException.invalid(e.getMessage());
+            throw TabletException.invalid("%s", e.getMessage());
         }
-        List<Integer> rowIndexes = new ArrayList<>(rows.size());
+        List<Integer> rowIndexes = new ArrayList<>(index.rowCount());
         List<RowErrorPB> errors = new ArrayList<>();
-        List<Row> decodedRows = new ArrayList<>(rows.size());
-        for (int i = 0; i < rows.size(); i++) {
+        for (int i = 0; i < index.rowCount(); i++) {
             try {
-                Row row = fromPacked(schema, rows.get(i));
-                check(row);
-                decodedRows.add(row);
+                checkPacked(index, i);
                 rowIndexes.add(i);
             } catch (TabletException e) {
                 errors.add(RowErrorPB.newBuilder().setRow(i)
@@ -148,34 +150,93 @@ public final class WriteValidator {
                         .build());
             }
         }
-        return new Result(List.of(), Collections.unmodifiableList(rowIndexes), List.copyOf(errors),
-                Collections.unmodifiableList(decodedRows));
+        return new Result(List.of(), Collections.unmodifiableList(rowIndexes), List.copyOf(errors), List.of());
+    }
+
+    /** {@link #check} of a packed row, after the content checks its decoding makes (BOOL bytes, UTF-8). */
+    private void checkPacked(PackedRows.Index index, int row) {
+        String contentError = contentError(index, row);
+        if (contentError != null) {
+            throw TabletException.invalid("%s", contentError);
+        }
+        OperationType type = OperationType.forNumber(index.operationType(row));
+        checkType(type == null ? OperationType.UNRECOGNIZED : type);
+        for (int i = 0; i < schema.columnCount(); i++) {
+            ColumnSchema column = schema.column(i);
+            boolean set = index.isSet(row, i);
+            boolean isNull = !set || index.isNull(row, i);
+            if (column.key() && isNull) {
+                throw TabletException.invalid("key column '%s' is missing", column.name());
+            }
+            if (!column.key() && type == OperationType.DELETE && set) {
+                throw TabletException.invalid("DELETE sets non-key column '%s'", column.name());
+            }
+            boolean nullAfterWrite = set ? isNull
+                    : type == OperationType.INSERT || type == OperationType.UPSERT || type == OperationType.INSERT_IGNORE;
+            if (!column.nullable() && !column.key() && nullAfterWrite && type != OperationType.DELETE) {
+                throw TabletException.invalid("column '%s' is NOT NULL but gets no value", column.name());
+            }
+            // A cell's byte length is its size (Values.sizeBytes): a fixed width, or a STRING's UTF-8 bytes.
+            int sizeBytes = isNull ? 0 : index.cellLength(row, i);
+            if (sizeBytes > maxCellBytes) {
+                throw TabletException.invalid("column '%s' is %d bytes, over the cell limit of %d bytes",
+                        column.name(), sizeBytes, maxCellBytes);
+            }
+        }
+        String whyNot = partitionSchema.whyNotIn(partition, keyCells(index, row));
+        if (whyNot != null) {
+            throw TabletException.invalid("not in this tablet's partition (%s)", whyNot);
+        }
+    }
+
+    /** What {@link PackedRows#decode} would give as the row's error: its first bad BOOL byte or non-UTF-8 STRING. */
+    private String contentError(PackedRows.Index index, int row) {
+        byte[] block = index.block();
+        for (int i = 0; i < cellTypes.size(); i++) {
+            CellType type = cellTypes.get(i);
+            if ((type != CellType.BOOL && type != CellType.STRING) || !index.isSet(row, i) || index.isNull(row, i)) {
+                continue;
+            }
+            int at = index.cellStart(row, i);
+            if (type == CellType.BOOL && block[at] != 0 && block[at] != 1) {
+                return "column '" + columnNames.get(i) + "': BOOL byte " + block[at] + " is neither 0 nor 1";
+            }
+            if (type == CellType.STRING && !UnsafeByteOperations.unsafeWrap(block, at, index.cellLength(row, i)).isValidUtf8()) {
+                return "column '" + columnNames.get(i) + "': not valid UTF-8";
+            }
+        }
+        return null;
+    }
+
+    /** The row's key cells as decoding gives them (the partition check reads only key columns); others null. */
+    private Object[] keyCells(PackedRows.Index index, int row) {
+        Object[] cells = new Object[schema.columnCount()];
+        byte[] block = index.block();
+        for (int i = 0; i < schema.keyColumnCount(); i++) {
+            int at = index.cellStart(row, i);
+            cells[i] = switch (cellTypes.get(i)) {
+                case INT8, INT16, INT32, INT64, TIMESTAMP -> index.integer(row, i);
+                case BOOL -> block[at] == 1;
+                case FLOAT -> Float.intBitsToFloat(index.floatBits(row, i));
+                case DOUBLE -> Double.longBitsToDouble(index.doubleBits(row, i));
+                case STRING -> new String(block, at, index.cellLength(row, i), StandardCharsets.UTF_8);
+                case BINARY -> ByteString.copyFrom(block, at, index.cellLength(row, i));
+            };
+        }
+        return cells;
     }
 
     /**
-     * A replica's decoding of a replicated packed block: the rows at {@code rowIndexes} (every row when it is
-     * empty: the leader refused none), which the leader
-     * validated under this same schema (the caller checked the version), so a row that does not decode is
-     * a broken entry, not bad input.
+     * A replica's index of a replicated packed block, which the leader validated under this same schema (the
+     * caller checked the version): a block that does not index is a broken entry, not bad input.
      */
-    static List<Row> decodePacked(Schema schema, ByteString block, List<Integer> rowIndexes) {
-        List<PackedRows.Row> rows = PackedRows.decode(block.toByteArray(), cellTypes(schema), columnNames(schema),
-                Integer.MAX_VALUE);
-        if (rowIndexes.isEmpty()) {
-            List<Row> all = new ArrayList<>(rows.size());
-            for (PackedRows.Row row : rows) {
-                all.add(fromPacked(schema, row));
-            }
-            return all;
-        }
-        List<Row> accepted = new ArrayList<>(rowIndexes.size());
-        for (int index : rowIndexes) {
-            if (index < 0 || index >= rows.size()) {
-                throw new IllegalStateException("replicated write names row " + index + " of a block of " + rows.size());
-            }
-            accepted.add(fromPacked(schema, rows.get(index)));
-        }
-        return accepted;
+    static PackedRows.Index indexPacked(Schema schema, ByteString block) {
+        return PackedRows.index(block.toByteArray(), cellTypes(schema), columnNames(schema), Integer.MAX_VALUE);
+    }
+
+    /** One row of a replicated block, decoded into cells. */
+    static Row decodePackedRow(Schema schema, PackedRows.Index index, int row) {
+        return fromPacked(schema, PackedRows.decodeRow(index, cellTypes(schema), columnNames(schema), row));
     }
 
     private static Row fromPacked(Schema schema, PackedRows.Row packed) {

@@ -183,6 +183,65 @@ class TabletPackedWriteTest {
     }
 
     @Test
+    void theLeaderRefusesExactlyTheStringsTheDecoderCallsNotUtf8AndOnlyTheirRows() {
+        // The same layout with the STRING column written as BINARY: any bytes can go into the block.
+        List<basalt.common.row.CellType> asBinary = WriteValidator.cellTypes(SCHEMA).stream()
+                .map(type -> type == basalt.common.row.CellType.STRING ? basalt.common.row.CellType.BINARY : type)
+                .toList();
+        byte[][] pieces = {{'a'}, {0}, {(byte) 0xC3, (byte) 0xA9}, {(byte) 0xE2, (byte) 0x82, (byte) 0xAC},
+                {(byte) 0xF0, (byte) 0x9F, (byte) 0x98, (byte) 0x80}, {(byte) 0xEF, (byte) 0xBF, (byte) 0xBD},
+                {(byte) 0xED, (byte) 0xA0, (byte) 0x80} /* a surrogate */, {(byte) 0xC0, (byte) 0x80} /* overlong */,
+                {(byte) 0xF4, (byte) 0x90, (byte) 0x80, (byte) 0x80} /* above U+10FFFF */, {(byte) 0x80}, {(byte) 0xE2},
+                {(byte) 0xFF}};
+        Random random = new Random(11);
+        PackedRows.Writer writer = new PackedRows.Writer(asBinary, WriteValidator.columnNames(SCHEMA), 256);
+        for (int row = 0; row < 300; row++) {
+            java.io.ByteArrayOutputStream name = new java.io.ByteArrayOutputStream();
+            for (int i = 0, n = random.nextInt(4); i < n; i++) {
+                name.writeBytes(random.nextInt(3) == 0 ? pieces[6 + random.nextInt(pieces.length - 6)]
+                        : pieces[random.nextInt(6)]);
+            }
+            writer.add(INSERT.getNumber(), new Object[] {(long) row, name.toByteArray(), null},
+                    new boolean[] {true, true, false});
+        }
+        byte[] block = writer.toByteArray();
+        List<String> expected = new ArrayList<>();
+        List<PackedRows.Row> decoded = PackedRows.decode(block, WriteValidator.cellTypes(SCHEMA),
+                WriteValidator.columnNames(SCHEMA), 1000);
+        for (int row = 0; row < decoded.size(); row++) {
+            if (decoded.get(row).error() != null) {
+                expected.add(row + " INVALID_ARGUMENT row " + row + ": " + decoded.get(row).error());
+            }
+        }
+
+        WriteResponsePB response = packed.write(WriteRequestPB.newBuilder().setTabletId("t1")
+                .setPackedRows(ByteString.copyFrom(block)).build());
+
+        assertThat(expected).hasSizeBetween(20, 280).allMatch(error -> error.endsWith("column 'name': not valid UTF-8"));
+        assertThat(errors(response)).isEqualTo(expected);
+        assertThat(rows(packed.scanAll())).hasSize(300 - expected.size());
+    }
+
+    @Test
+    void aBoolByteOtherThanZeroOrOneSpoilsOnlyItsRow() throws Exception {
+        Schema flags = Schema.parse("id INT64 KEY, on BOOL");
+        try (TabletStore store = TabletStore.open(dir.resolve("flags"))) {
+            Replica replica = new Replica(store, metadata("t1", flags));
+            byte[] block = new PackedRows.Writer(WriteValidator.cellTypes(flags), WriteValidator.columnNames(flags), 64)
+                    .add(INSERT.getNumber(), new Object[] {1L, true}, new boolean[] {true, true})
+                    .add(INSERT.getNumber(), new Object[] {2L, false}, new boolean[] {true, true}).toByteArray();
+            block[block.length - 1] = 7; // row 1's BOOL cell, the block's last byte
+
+            WriteResponsePB response = replica.write(WriteRequestPB.newBuilder().setTabletId("t1")
+                    .setPackedRows(ByteString.copyFrom(block)).build());
+
+            assertThat(errors(response)).containsExactly(
+                    "1 INVALID_ARGUMENT row 1: column 'on': BOOL byte 7 is neither 0 nor 1");
+            assertThat(rows(replica.scanAll())).containsExactly(List.of(1L, true));
+        }
+    }
+
+    @Test
     void unknownOperationTypeSpoilsOnlyItsRow() {
         PackedRows.Writer writer = new PackedRows.Writer(WriteValidator.cellTypes(SCHEMA), WriteValidator.columnNames(SCHEMA), 64)
                 .add(INSERT.getNumber(), new Object[] {1L, "a", null}, new boolean[] {true, true, false})

@@ -57,6 +57,96 @@ public final class PackedRows {
         return new Reader(block, types.toArray(CellType[]::new), names).readAll(maxRows);
     }
 
+    /**
+     * Where each row and each cell of a block lies, found by one pass over its structure (what {@link #decode}
+     * throws MalformedRowsException for, this throws for too) without building any cell: a reader that turns
+     * cells straight into other bytes (a stored key, a stored row) reads them here. The content checks of
+     * {@link #decode} (BOOL bytes, UTF-8) are not made: {@link #decodeRow} makes them for one row.
+     */
+    public static Index index(byte[] block, List<CellType> types, List<String> names, int maxRows) {
+        return new Reader(block, types.toArray(CellType[]::new), names).indexAll(maxRows);
+    }
+
+    /** One row of an indexed block, decoded as {@link #decode} decodes it. */
+    public static Row decodeRow(Index index, List<CellType> types, List<String> names, int row) {
+        Reader reader = new Reader(index.block, types.toArray(CellType[]::new), names);
+        reader.position = index.rowStarts[row];
+        return reader.readRow(row);
+    }
+
+    /** See {@link #index}. Cells are addressed by row and column index; the block is not copied. */
+    public static final class Index {
+        private static final int UNSET = -1;
+        private static final int NULL = -2;
+
+        private final byte[] block;
+        private final int columns;
+        private final int[] rowStarts;
+        /** Per row and column ({@code row * columns + column}): where the cell's bytes start, or UNSET / NULL. */
+        private final int[] cellStarts;
+        private final int[] cellLengths;
+
+        private Index(byte[] block, int columns, int[] rowStarts, int[] cellStarts, int[] cellLengths) {
+            this.block = block;
+            this.columns = columns;
+            this.rowStarts = rowStarts;
+            this.cellStarts = cellStarts;
+            this.cellLengths = cellLengths;
+        }
+
+        public byte[] block() {
+            return block;
+        }
+
+        public int rowCount() {
+            return rowStarts.length;
+        }
+
+        public int operationType(int row) {
+            return block[rowStarts[row]] & 0xFF;
+        }
+
+        public boolean isSet(int row, int column) {
+            return cellStarts[row * columns + column] != UNSET;
+        }
+
+        /** True for a set column whose cell is NULL. */
+        public boolean isNull(int row, int column) {
+            return cellStarts[row * columns + column] == NULL;
+        }
+
+        /** Where a set, non-NULL cell's bytes start in {@link #block()} (after the length of a STRING or BINARY). */
+        public int cellStart(int row, int column) {
+            return cellStarts[row * columns + column];
+        }
+
+        /** The byte length of a set, non-NULL cell: its type's width, or the length of a STRING or BINARY. */
+        public int cellLength(int row, int column) {
+            return cellLengths[row * columns + column];
+        }
+
+        /** An integer or TIMESTAMP cell, sign-extended from its width. */
+        public long integer(int row, int column) {
+            int at = cellStart(row, column);
+            return switch (cellLength(row, column)) {
+                case 1 -> block[at];
+                case 2 -> (short) SHORT.get(block, at);
+                case 4 -> (int) INT.get(block, at);
+                default -> (long) LONG.get(block, at);
+            };
+        }
+
+        /** The IEEE bits of a FLOAT cell (as sent: a NaN keeps its payload). */
+        public int floatBits(int row, int column) {
+            return (int) INT.get(block, cellStart(row, column));
+        }
+
+        /** The IEEE bits of a DOUBLE cell (as sent). */
+        public long doubleBits(int row, int column) {
+            return (long) LONG.get(block, cellStart(row, column));
+        }
+    }
+
     private static final class Reader {
         private final byte[] block;
         private final CellType[] types;
@@ -75,6 +165,30 @@ public final class PackedRows {
         }
 
         List<Row> readAll(int maxRows) {
+            int rows = readHeader(maxRows);
+            List<Row> decoded = new ArrayList<>(rows);
+            for (int i = 0; i < rows; i++) {
+                decoded.add(readRow(i));
+            }
+            checkEnd(rows);
+            return decoded;
+        }
+
+        Index indexAll(int maxRows) {
+            int rows = readHeader(maxRows);
+            int[] rowStarts = new int[rows];
+            int[] cellStarts = new int[Math.multiplyExact(rows, types.length)];
+            int[] cellLengths = new int[cellStarts.length];
+            for (int i = 0; i < rows; i++) {
+                rowStarts[i] = position;
+                indexRow(i, cellStarts, cellLengths, i * types.length);
+            }
+            checkEnd(rows);
+            return new Index(block, types.length, rowStarts, cellStarts, cellLengths);
+        }
+
+        /** Reads the header; returns the row count, checked against the limit and the bytes that follow. */
+        private int readHeader(int maxRows) {
             if (block.length == 0) {
                 throw malformed("the block is empty (it needs at least a header)");
             }
@@ -95,27 +209,71 @@ public final class PackedRows {
                 throw malformed("the header says " + rows + " rows but only " + (block.length - position)
                         + " bytes follow (each row takes at least " + smallestRow + ")");
             }
-            List<Row> decoded = new ArrayList<>(rows);
-            for (int i = 0; i < rows; i++) {
-                decoded.add(readRow(i));
-            }
+            return rows;
+        }
+
+        private void checkEnd(int rows) {
             if (position != block.length) {
                 throw malformed((block.length - position) + " bytes follow the last of " + rows + " rows");
             }
-            return decoded;
         }
 
-        private Row readRow(int row) {
+        /** The structural half of {@link #readRow}: the same checks and messages, cells located, not built. */
+        private void indexRow(int row, int[] cellStarts, int[] cellLengths, int base) {
+            int setAt = readRowHead(row);
+            int nullAt = setAt + bitmapBytes;
+            for (int column = 0; column < types.length; column++) {
+                boolean isSet = bit(setAt, column);
+                boolean isNull = bit(nullAt, column);
+                if (!isSet) {
+                    if (isNull) {
+                        throw malformed("row " + row + ": column '" + names.get(column) + "' is NULL but not set");
+                    }
+                    cellStarts[base + column] = Index.UNSET;
+                    continue;
+                }
+                if (isNull) {
+                    cellStarts[base + column] = Index.NULL;
+                    continue;
+                }
+                int width = cellWidth(row, column);
+                cellStarts[base + column] = position;
+                cellLengths[base + column] = width;
+                position += width;
+            }
+        }
+
+        /** Reads a row's type and bitmaps, checking them; returns where its set bitmap starts. */
+        private int readRowHead(int row) {
             if (1 + 2 * bitmapBytes > block.length - position) {
                 throw malformed("row " + row + " is truncated: " + (block.length - position)
                         + " bytes left, its type and bitmaps need " + (1 + 2 * bitmapBytes));
             }
-            int operationType = block[position++] & 0xFF;
+            position++; // the operation type
             int setAt = position;
-            int nullAt = position + bitmapBytes;
-            position = nullAt + bitmapBytes;
+            position += 2 * bitmapBytes;
             checkPadding(row, setAt, "set");
-            checkPadding(row, nullAt, "NULL");
+            checkPadding(row, setAt + bitmapBytes, "NULL");
+            return setAt;
+        }
+
+        /** The byte length of a set, non-NULL cell at the position (its length read first for variable ones). */
+        private int cellWidth(int row, int column) {
+            int width = types[column].fixedWidth();
+            if (width < 0) {
+                width = varint(row, column);
+            }
+            if (width > block.length - position) {
+                throw malformed("row " + row + ": column '" + names.get(column) + "' needs " + width
+                        + " bytes but " + (block.length - position) + " are left");
+            }
+            return width;
+        }
+
+        private Row readRow(int row) {
+            int operationType = position < block.length ? block[position] & 0xFF : 0;
+            int setAt = readRowHead(row);
+            int nullAt = setAt + bitmapBytes;
             Object[] cells = new Object[types.length];
             boolean[] set = new boolean[types.length];
             String error = null;
@@ -133,14 +291,7 @@ public final class PackedRows {
                     continue;
                 }
                 CellType type = types[column];
-                int width = type.fixedWidth();
-                if (width < 0) {
-                    width = varint(row, column);
-                }
-                if (width > block.length - position) {
-                    throw malformed("row " + row + ": column '" + names.get(column) + "' needs " + width
-                            + " bytes but " + (block.length - position) + " are left");
-                }
+                int width = cellWidth(row, column);
                 int at = position;
                 position += width;
                 switch (type) {

@@ -55,6 +55,69 @@ class PackedRowsTest {
         }
     }
 
+    @Property(tries = 300)
+    void the_index_locates_every_cell_the_decoder_reads(@ForAll("batches") Batch batch) {
+        byte[] block = batch.encode();
+        List<PackedRows.Row> rows = PackedRows.decode(block, batch.types(), batch.names(), 1000);
+        PackedRows.Index index = PackedRows.index(block, batch.types(), batch.names(), 1000);
+
+        assertThat(index.rowCount()).isEqualTo(rows.size());
+        for (int i = 0; i < rows.size(); i++) {
+            PackedRows.Row row = rows.get(i);
+            assertThat(index.operationType(i)).isEqualTo(row.operationType());
+            assertThat(comparableRow(PackedRows.decodeRow(index, batch.types(), batch.names(), i)))
+                    .isEqualTo(comparableRow(row));
+            for (int column = 0; column < batch.types().size(); column++) {
+                assertThat(index.isSet(i, column)).isEqualTo(row.set()[column]);
+                assertThat(index.isNull(i, column)).isEqualTo(row.set()[column] && row.cells()[column] == null);
+                if (row.cells()[column] == null) {
+                    continue;
+                }
+                Object cell = row.cells()[column];
+                Object fromIndex = switch (batch.types().get(column)) {
+                    case INT8, INT16, INT32, INT64, TIMESTAMP -> index.integer(i, column);
+                    case FLOAT -> Float.intBitsToFloat(index.floatBits(i, column));
+                    case DOUBLE -> Double.longBitsToDouble(index.doubleBits(i, column));
+                    case BOOL -> index.block()[index.cellStart(i, column)] == 1;
+                    case STRING -> new String(index.block(), index.cellStart(i, column), index.cellLength(i, column),
+                            StandardCharsets.UTF_8);
+                    case BINARY -> Arrays.copyOfRange(index.block(), index.cellStart(i, column),
+                            index.cellStart(i, column) + index.cellLength(i, column));
+                };
+                assertThat(comparable(fromIndex)).as("row %s column %s", i, column).isEqualTo(comparable(cell));
+            }
+        }
+    }
+
+    @Property(tries = 300)
+    void the_index_refuses_exactly_the_blocks_the_decoder_refuses(@ForAll("batches") Batch batch,
+                                                                  @ForAll @IntRange(min = 0, max = 1 << 20) int where,
+                                                                  @ForAll byte value, @ForAll boolean truncate) {
+        byte[] block = batch.encode();
+        byte[] broken = truncate ? Arrays.copyOf(block, where % block.length) : block.clone();
+        if (!truncate) {
+            broken[where % broken.length] = value;
+        }
+        String decodeRefusal = refusal(() -> PackedRows.decode(broken, batch.types(), batch.names(), 1000));
+        String indexRefusal = refusal(() -> PackedRows.index(broken, batch.types(), batch.names(), 1000));
+
+        assertThat(indexRefusal).isEqualTo(decodeRefusal);
+    }
+
+    private static String refusal(Runnable read) {
+        try {
+            read.run();
+            return null;
+        } catch (MalformedRowsException e) {
+            return e.getMessage();
+        }
+    }
+
+    private static List<Object> comparableRow(PackedRows.Row row) {
+        return List.of(row.operationType(), Arrays.toString(row.set()), String.valueOf(row.error()),
+                Arrays.stream(row.cells()).map(PackedRowsTest::comparable).map(String::valueOf).toList());
+    }
+
     @Property(tries = 200)
     void any_truncation_is_a_malformed_block_not_a_crash(@ForAll("batches") Batch batch, @ForAll @IntRange(min = 1, max = 10_000) int cut) {
         byte[] block = batch.encode();

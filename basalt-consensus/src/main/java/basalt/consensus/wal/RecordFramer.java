@@ -56,11 +56,21 @@ public final class RecordFramer {
             // Paired check: decode what we just framed, exactly as recovery will, but with the payload read in
             // place (no copy): the check must not double the WAL's allocation, the largest on the write path.
             Frame check = decode(buffer.duplicate().position(frameStart).limit(buffer.position()), false);
-            Check.state(check.status() == Frame.Status.OK && check.entry().equals(entry),
+            Check.state(check.status() == Frame.Status.OK && readsBackAs(check.entry(), entry),
                     "framing of %s does not read back: %s", entry.opId(), check.reason());
         }
         buffer.flip();
         return buffer;
+    }
+
+    /**
+     * Entry equality, with the payloads compared as ByteBuffers: {@code ByteString.equals} of two array-backed
+     * strings compares byte by byte in a loop the JIT does not vectorize (2-3% of a Raft worker's samples with
+     * 100 KB entries), where {@code ByteBuffer.equals} uses the JDK's vectorized mismatch.
+     */
+    static boolean readsBackAs(Entry read, Entry framed) {
+        return read.opId().equals(framed.opId()) && read.type() == framed.type()
+                && read.payload().asReadOnlyByteBuffer().equals(framed.payload().asReadOnlyByteBuffer());
     }
 
     /**

@@ -1,9 +1,9 @@
 package basalt.server.rpc;
 
+import basalt.proto.ErrorPB;
 import basalt.server.metrics.Counter;
 import basalt.server.metrics.Histogram;
 import basalt.server.metrics.MetricRegistry;
-import com.google.protobuf.Descriptors;
 import com.google.protobuf.Message;
 import io.grpc.ForwardingServerCall;
 import io.grpc.Metadata;
@@ -12,6 +12,9 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 
 /**
  * Times every unary RPC a server answers and counts its failures by code. Basalt answers most failures
@@ -60,21 +63,55 @@ public final class RpcMetricsInterceptor implements ServerInterceptor {
         }, headers);
     }
 
-    /** The code of the response's {@code error} field when it is set, else null. */
+    /**
+     * The code of the response's {@code error} field when it is set, else null. Called for every answer, so
+     * the field is found once per response class (not by descriptor lookups per call, which JFR showed at
+     * 3.5% of a busy tablet server's samples) and read through its generated accessors.
+     */
     static String errorCode(Object response) {
-        if (!(response instanceof Message message)) {
+        if (response == null) {
             return null;
         }
-        Descriptors.FieldDescriptor errorField = message.getDescriptorForType().findFieldByName("error");
-        if (errorField == null || errorField.getJavaType() != Descriptors.FieldDescriptor.JavaType.MESSAGE
-                || errorField.isRepeated() || !message.hasField(errorField)) {
-            return null;
+        ErrorField field = ERROR_FIELDS.get(response.getClass());
+        return field == null ? null : field.codeOf(response);
+    }
+
+    private static final ClassValue<ErrorField> ERROR_FIELDS = new ClassValue<>() {
+        @Override
+        protected ErrorField computeValue(Class<?> type) {
+            return ErrorField.of(type);
         }
-        Message error = (Message) message.getField(errorField);
-        Descriptors.FieldDescriptor codeField = error.getDescriptorForType().findFieldByName("code");
-        if (codeField == null || codeField.getJavaType() != Descriptors.FieldDescriptor.JavaType.ENUM) {
-            return "UNKNOWN";
+    };
+
+    /** The generated {@code hasError()} and {@code getError()} of a response class whose error is an ErrorPB. */
+    private record ErrorField(MethodHandle has, MethodHandle get) {
+        private static final MethodType AS_OBJECT_HAS = MethodType.methodType(boolean.class, Object.class);
+        private static final MethodType AS_OBJECT_GET = MethodType.methodType(ErrorPB.class, Object.class);
+
+        /** Null when the class is no protobuf message or has no singular {@code ErrorPB error} field. */
+        static ErrorField of(Class<?> type) {
+            if (!Message.class.isAssignableFrom(type)) {
+                return null;
+            }
+            MethodHandles.Lookup lookup = MethodHandles.publicLookup();
+            try {
+                MethodHandle has = lookup.findVirtual(type, "hasError", MethodType.methodType(boolean.class));
+                MethodHandle get = lookup.findVirtual(type, "getError", MethodType.methodType(ErrorPB.class));
+                return new ErrorField(has.asType(AS_OBJECT_HAS), get.asType(AS_OBJECT_GET));
+            } catch (NoSuchMethodException | IllegalAccessException e) {
+                return null; // no such field, or one of another type: not an answer that carries a Basalt error
+            }
         }
-        return ((Descriptors.EnumValueDescriptor) error.getField(codeField)).getName();
+
+        String codeOf(Object response) {
+            try {
+                if (!(boolean) has.invokeExact(response)) {
+                    return null;
+                }
+                return ((ErrorPB) get.invokeExact(response)).getCode().name();
+            } catch (Throwable e) {
+                throw new IllegalStateException("reading the error of a " + response.getClass().getName(), e);
+            }
+        }
     }
 }
