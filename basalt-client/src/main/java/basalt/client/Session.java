@@ -96,7 +96,9 @@ public final class Session implements AutoCloseable {
     private FlushMode flushMode = FlushMode.AUTO_FLUSH_SYNC;
     private Duration timeout;
     private Duration flushInterval = Duration.ofSeconds(1);
-    private int mutationBufferSpace = 5_000;
+    // Room for two full batches in flight to each of a few tablets plus the ones filling: at 5,000, three
+    // tablets' 6,000 rows in flight could never be reached and apply blocked before the pipeline was full.
+    private int mutationBufferSpace = 10_000;
     private int batchMaxOps = 1_000;
     private int maxBatchesInFlightPerTablet = 2;
 

@@ -18,7 +18,7 @@ import java.util.Properties;
  *       scans read in key order).</li>
  *   <li>{@code basalt.flush_mode}: {@code sync} (default: each write's own outcome) or {@code background}
  *       (batched per tablet); {@code basalt.batch_size} (default 1000) operations per batch,
- *       {@code basalt.buffer_space} (default 5000) buffered before back-pressure, and
+ *       {@code basalt.buffer_space} (default 10000, the client's) buffered before back-pressure, and
  *       {@code basalt.flush_interval_ms} (default 100).</li>
  *   <li>{@code basalt.timeout_ms} (default 30000): the deadline of each operation.</li>
  * </ul>
@@ -51,7 +51,7 @@ record YcsbOptions(List<String> masters, String table, int fieldCount, String fi
                 p.getProperty("table", "usertable"), positive(p, "fieldcount", 10),
                 p.getProperty("fieldnameprefix", "field"), positive(p, "basalt.replicas", 3), tablets,
                 partitioning.equals("range"), flushMode.equals("background"), positive(p, "basalt.batch_size", 1_000),
-                positive(p, "basalt.buffer_space", 5_000),
+                positive(p, "basalt.buffer_space", 10_000),
                 Duration.ofMillis(positive(p, "basalt.flush_interval_ms", 100)),
                 Duration.ofMillis(positive(p, "basalt.timeout_ms", 30_000)));
     }

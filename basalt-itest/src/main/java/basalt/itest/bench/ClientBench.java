@@ -120,6 +120,9 @@ public final class ClientBench {
                 // Only when asked, so this harness still runs against clients that predate the setting.
                 session.setMaxBatchesInFlightPerTablet(intArg("batches_in_flight", 2));
             }
+            if (args.containsKey("buffer")) {
+                session.setMutationBufferSpace(intArg("buffer", 5_000)); // the client's default when not given
+            }
             long warm = window(session, table, next, intArg("warmup", 10));
             System.out.printf(Locale.ROOT, "a: warm-up %d rows (load %.1f)%n", warm, loadAverage());
             for (int trial = 0; trial < intArg("trials", 3); trial++) {
