@@ -1,5 +1,6 @@
 package basalt.tablet;
 
+import basalt.common.bytes.Varints;
 import basalt.common.row.CellType;
 import basalt.common.row.PackedRows;
 import java.util.Arrays;
@@ -25,7 +26,7 @@ final class PackedRowEncoder {
         this.idVarints = new byte[schema.columnCount()][];
         for (int i = 0; i < idVarints.length; i++) {
             byte[] varint = new byte[5];
-            idVarints[i] = Arrays.copyOf(varint, putVarint(varint, 0, schema.column(i).id()));
+            idVarints[i] = Arrays.copyOf(varint, Varints.put(varint, 0, schema.column(i).id()));
         }
     }
 
@@ -82,7 +83,7 @@ final class PackedRowEncoder {
                 continue;
             }
             int length = storedLength(index, row, column);
-            size += idVarints[column].length + varintSize(length) + length;
+            size += idVarints[column].length + Varints.size(length) + length;
         }
         byte[] value = new byte[size];
         value[0] = RowCodec.ROW;
@@ -96,7 +97,7 @@ final class PackedRowEncoder {
             System.arraycopy(id, 0, value, at, id.length);
             at += id.length;
             int length = storedLength(index, row, column);
-            at = putVarint(value, at, length);
+            at = Varints.put(value, at, length);
             switch (types[column]) {
                 case INT8, INT16, INT32, INT64, TIMESTAMP -> at = putBigEndian(value, at, index.integer(row, column), 8);
                 case BOOL -> value[at++] = block[index.cellStart(row, column)];
@@ -152,23 +153,4 @@ final class PackedRowEncoder {
         }
         return at;
     }
-
-    private static int varintSize(int value) {
-        int size = 1;
-        while ((value & ~0x7F) != 0) {
-            value >>>= 7;
-            size++;
-        }
-        return size;
-    }
-
-    private static int putVarint(byte[] out, int at, int value) {
-        while ((value & ~0x7F) != 0) {
-            out[at++] = (byte) ((value & 0x7F) | 0x80);
-            value >>>= 7;
-        }
-        out[at++] = (byte) value;
-        return at;
-    }
-
 }

@@ -1,5 +1,6 @@
 package basalt.tablet;
 
+import basalt.common.bytes.Varints;
 import basalt.common.check.Check;
 import basalt.proto.DataType;
 import com.google.protobuf.ByteString;
@@ -47,7 +48,7 @@ final class RowCodec {
             } else {
                 length = fixedLength(type);
             }
-            size += varintSize(schema.column(i).id()) + varintSize(length) + length;
+            size += Varints.size(schema.column(i).id()) + Varints.size(length) + length;
         }
         ByteBuffer out = ByteBuffer.allocate(size);
         out.put(ROW);
@@ -56,8 +57,8 @@ final class RowCodec {
                 continue;
             }
             DataType type = schema.column(i).type();
-            putVarint(out, schema.column(i).id());
-            putVarint(out, variable[i] != null ? variable[i].length : fixedLength(type));
+            Varints.put(out, schema.column(i).id());
+            Varints.put(out, variable[i] != null ? variable[i].length : fixedLength(type));
             switch (type) {
                 case INT8, INT16, INT32, INT64, TIMESTAMP -> out.putLong((Long) row[i]);
                 case BOOL -> out.put((byte) ((Boolean) row[i] ? 1 : 0));
@@ -115,23 +116,6 @@ final class RowCodec {
             case INT8, INT16, INT32, INT64, TIMESTAMP, DOUBLE -> 8;
             default -> throw new IllegalStateException(type + " has no fixed length");
         };
-    }
-
-    private static int varintSize(int value) {
-        int size = 1;
-        while ((value & ~0x7F) != 0) {
-            value >>>= 7;
-            size++;
-        }
-        return size;
-    }
-
-    private static void putVarint(ByteBuffer out, int value) {
-        while ((value & ~0x7F) != 0) {
-            out.put((byte) ((value & 0x7F) | 0x80));
-            value >>>= 7;
-        }
-        out.put((byte) value);
     }
 
     private static int getVarint(ByteBuffer in) {

@@ -1,5 +1,6 @@
 package basalt.tablet;
 
+import basalt.common.bytes.Varints;
 import java.util.Arrays;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.WriteBatch;
@@ -53,7 +54,7 @@ final class WriteBatchBuilder {
         }
         ensure(1 + 5 + 5 + key.length + 5 + value.length);
         rep[length++] = TYPE_FAMILY_VALUE;
-        putVarint(id);
+        length = Varints.put(rep, length, id);
         putBytes(key);
         putBytes(value);
         count++;
@@ -67,7 +68,7 @@ final class WriteBatchBuilder {
         }
         ensure(1 + 5 + 5 + key.length);
         rep[length++] = TYPE_FAMILY_DELETION;
-        putVarint(id);
+        length = Varints.put(rep, length, id);
         putBytes(key);
         count++;
     }
@@ -98,17 +99,9 @@ final class WriteBatchBuilder {
     }
 
     private void putBytes(byte[] bytes) {
-        putVarint(bytes.length);
+        length = Varints.put(rep, length, bytes.length);
         System.arraycopy(bytes, 0, rep, length, bytes.length);
         length += bytes.length;
-    }
-
-    private void putVarint(int value) {
-        while ((value & ~0x7F) != 0) {
-            rep[length++] = (byte) ((value & 0x7F) | 0x80);
-            value >>>= 7;
-        }
-        rep[length++] = (byte) value;
     }
 
     private void ensure(long more) {

@@ -1,5 +1,6 @@
 package basalt.common.row;
 
+import basalt.common.bytes.Varints;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
@@ -459,8 +460,8 @@ public final class PackedRows {
             byte[] header = new byte[11];
             int at = 0;
             header[at++] = FORMAT;
-            at = putVarint(header, at, types.length);
-            at = putVarint(header, at, rows);
+            at = Varints.put(header, at, types.length);
+            at = Varints.put(header, at, rows);
             byte[] block = new byte[at + length];
             System.arraycopy(header, 0, block, 0, at);
             System.arraycopy(body, 0, block, at, length);
@@ -524,7 +525,7 @@ public final class PackedRows {
                     } else if (cell instanceof ByteBuffer buffer) {
                         ByteBuffer view = buffer.duplicate();
                         ensure(5 + view.remaining());
-                        length = putVarint(body, length, view.remaining());
+                        length = Varints.put(body, length, view.remaining());
                         int n = view.remaining();
                         view.get(body, length, n);
                         length += n;
@@ -537,7 +538,7 @@ public final class PackedRows {
 
         private void putBytes(byte[] bytes) {
             ensure(5 + bytes.length);
-            length = putVarint(body, length, bytes.length);
+            length = Varints.put(body, length, bytes.length);
             System.arraycopy(bytes, 0, body, length, bytes.length);
             length += bytes.length;
         }
@@ -553,13 +554,5 @@ public final class PackedRows {
             }
         }
 
-        private static int putVarint(byte[] out, int at, int value) {
-            while ((value & ~0x7F) != 0) {
-                out[at++] = (byte) ((value & 0x7F) | 0x80);
-                value >>>= 7;
-            }
-            out[at++] = (byte) value;
-            return at;
-        }
     }
 }
