@@ -224,17 +224,9 @@ public final class PackedRows {
             int setAt = readRowHead(row);
             int nullAt = setAt + bitmapBytes;
             for (int column = 0; column < types.length; column++) {
-                boolean isSet = bit(setAt, column);
-                boolean isNull = bit(nullAt, column);
-                if (!isSet) {
-                    if (isNull) {
-                        throw malformed("row " + row + ": column '" + names.get(column) + "' is NULL but not set");
-                    }
-                    cellStarts[base + column] = Index.UNSET;
-                    continue;
-                }
-                if (isNull) {
-                    cellStarts[base + column] = Index.NULL;
+                int presence = presence(row, column, setAt, nullAt);
+                if (presence != PRESENT) {
+                    cellStarts[base + column] = presence == UNSET ? Index.UNSET : Index.NULL;
                     continue;
                 }
                 int width = cellWidth(row, column);
@@ -279,16 +271,9 @@ public final class PackedRows {
             boolean[] set = new boolean[types.length];
             String error = null;
             for (int column = 0; column < types.length; column++) {
-                boolean isSet = bit(setAt, column);
-                boolean isNull = bit(nullAt, column);
-                if (!isSet) {
-                    if (isNull) {
-                        throw malformed("row " + row + ": column '" + names.get(column) + "' is NULL but not set");
-                    }
-                    continue;
-                }
-                set[column] = true;
-                if (isNull) {
+                int presence = presence(row, column, setAt, nullAt);
+                set[column] = presence != UNSET;
+                if (presence != PRESENT) {
                     continue;
                 }
                 CellType type = types[column];
@@ -320,6 +305,20 @@ public final class PackedRows {
                 }
             }
             return new Row(operationType, cells, set, error);
+        }
+
+        private static final int UNSET = 0;
+        private static final int NULL = 1;
+        private static final int PRESENT = 2;
+
+        /** Whether a cell is unset, set to NULL or set to a value, by the row's bitmaps; NULL but unset is malformed. */
+        private int presence(int row, int column, int setAt, int nullAt) {
+            boolean isSet = bit(setAt, column);
+            boolean isNull = bit(nullAt, column);
+            if (!isSet && isNull) {
+                throw malformed("row " + row + ": column '" + names.get(column) + "' is NULL but not set");
+            }
+            return !isSet ? UNSET : isNull ? NULL : PRESENT;
         }
 
         private boolean bit(int bitmapAt, int column) {
