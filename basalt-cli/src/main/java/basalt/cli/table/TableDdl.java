@@ -15,6 +15,7 @@ import basalt.tablet.Schema;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Create and delete a table through the leader master. Each request carries a fresh request id, so a retry
@@ -35,10 +36,13 @@ public final class TableDdl {
         if (created.hasError()) {
             throw failed("create table " + name, created.getError());
         }
-        // Bounded by the deadline; tablets of a new table start in tens of milliseconds.
+        // Bounded by the deadline; tablets of a new table start in tens of milliseconds. The master holds each
+        // answer until the table is usable or wait_ms passes, so this asks a few times at most, not every 20 ms.
         while (System.nanoTime() < end) {
+            int waitMs = (int) Math.min(500, TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime()) / 2);
             IsCreateTableDoneResponsePB done = client.master(stub -> stub.isCreateTableDone(IsCreateTableDoneRequestPB
-                            .newBuilder().setTable(TableIdentifierPB.newBuilder().setTableId(created.getTableId())).build()),
+                            .newBuilder().setTable(TableIdentifierPB.newBuilder().setTableId(created.getTableId()))
+                            .setWaitMs(Math.max(0, waitMs)).build()),
                     r -> errorOf(r.hasError(), r.getError()), deadline);
             if (done.hasError()) {
                 throw failed("create table " + name, done.getError());
@@ -47,7 +51,7 @@ public final class TableDdl {
                 return created.getTableId();
             }
             try {
-                Thread.sleep(20); // polling the master until the tablets run, bounded by the deadline
+                Thread.sleep(20); // a master that does not hold answers (wait_ms unknown to it) is not asked in a spin
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted");
