@@ -1,6 +1,6 @@
 package basalt.client;
 
-import basalt.client.partition.KeyBuffer;
+import basalt.common.key.KeyBuffer;
 import basalt.client.partition.KeyEncoding;
 import basalt.proto.ColumnValuePB;
 import basalt.proto.DataType;

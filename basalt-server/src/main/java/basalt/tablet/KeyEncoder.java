@@ -1,5 +1,6 @@
 package basalt.tablet;
 
+import basalt.common.key.KeyBuffer;
 import basalt.common.check.Check;
 import basalt.common.key.KeyBytes;
 import basalt.proto.DataType;
@@ -32,7 +33,7 @@ public final class KeyEncoder {
     /** Encodes the first {@code values.length} columns of a tuple of {@code types} (a prefix is allowed). */
     public static byte[] encode(List<DataType> types, Object[] values) {
         Check.arg(values.length <= types.size(), "%s values for %s key columns", values.length, types.size());
-        ByteArrayOutputStream out = new ByteArrayOutputStream(16);
+        KeyBuffer out = new KeyBuffer(16);
         for (int i = 0; i < values.length; i++) {
             encodeColumn(types.get(i), values[i], out);
         }
@@ -41,7 +42,7 @@ public final class KeyEncoder {
 
     /** Encodes the primary key of a full row (cells in schema order). */
     public static byte[] encodeKey(Schema schema, Object[] row) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(16);
+        KeyBuffer out = new KeyBuffer(16);
         for (int i = 0; i < schema.keyColumnCount(); i++) {
             encodeColumn(schema.column(i).type(), row[i], out);
         }

@@ -1,11 +1,11 @@
 package basalt.tablet;
 
+import basalt.common.key.KeyBuffer;
 import basalt.common.key.KeyBytes;
 import basalt.proto.DataType;
 import basalt.proto.PartitionPB;
 import basalt.proto.PartitionSchemaPB;
 import com.google.protobuf.ByteString;
-import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -114,7 +114,7 @@ public final class PartitionSchema {
         if (hashColumns.length == 0) {
             return 0;
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        KeyBuffer out = new KeyBuffer(16);
         for (int i = 0; i < hashColumns.length; i++) {
             KeyEncoder.encodeColumn(hashTypes.get(i), row[hashColumns[i]], out);
         }
@@ -123,7 +123,7 @@ public final class PartitionSchema {
 
     /** The range key of a row (cells in schema order; only the range columns are read). */
     public ByteString rangeKeyFor(Object[] row) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        KeyBuffer out = new KeyBuffer(16);
         for (int i = 0; i < rangeColumns.length; i++) {
             KeyEncoder.encodeColumn(rangeTypes.get(i), row[rangeColumns[i]], out);
         }

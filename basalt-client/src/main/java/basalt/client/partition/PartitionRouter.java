@@ -1,5 +1,6 @@
 package basalt.client.partition;
 
+import basalt.common.key.KeyBuffer;
 import basalt.common.key.KeyBytes;
 import basalt.proto.ColumnSchemaPB;
 import basalt.proto.DataType;

@@ -1,10 +1,10 @@
-package basalt.client.partition;
+package basalt.common.key;
 
 import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
 
 /**
- * The bytes of one key being encoded, by one thread. {@link basalt.common.key.KeyBytes} writes a key a byte at a time into a
+ * The bytes of one key being encoded, by one thread. {@link KeyBytes} writes a key a byte at a time into a
  * ByteArrayOutputStream, whose every write takes a lock: for the few bytes of a key (and for every row a
  * session routes) that lock was most of the cost, so these writes take none. Not thread-safe.
  */
