@@ -357,6 +357,11 @@ public final class TabletWriteBench {
         long id = 2_000_000_000L;
         long measuredStart = 0;
         int done = 0;
+        // --latency_log=FILE: one line per measured write, "<epoch microseconds at send> <latency microseconds>",
+        // to line slow writes up with the servers' GC and flush logs.
+        long[] sentAtMicros = new long[writes];
+        long[] tookMicros = new long[writes];
+        long epochMicrosAtNano0 = System.currentTimeMillis() * 1000 - System.nanoTime() / 1000;
         for (int i = 0; i < warmup + writes && System.nanoTime() < deadline; i++) {
             WriteRequestPB request = inserts(id++, 1);
             long t0 = System.nanoTime();
@@ -373,10 +378,23 @@ public final class TabletWriteBench {
             }
             if (i >= warmup) {
                 histogram.recordValue(micros);
+                sentAtMicros[done] = epochMicrosAtNano0 + t0 / 1000;
+                tookMicros[done] = micros;
                 done++;
             }
         }
         double seconds = (System.nanoTime() - measuredStart) / 1e9;
+        if (args.containsKey("latency_log")) {
+            StringBuilder lines = new StringBuilder();
+            for (int w = 0; w < done; w++) {
+                lines.append(sentAtMicros[w]).append(' ').append(tookMicros[w]).append('\n');
+            }
+            try {
+                Files.writeString(Path.of(args.get("latency_log")), lines);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
         Map<String, Object> b = new LinkedHashMap<>();
         b.put("warmup_writes", warmup);
         b.put("writes", done);
