@@ -76,6 +76,25 @@ public final class Session implements AutoCloseable {
     /** Errors collected by buffered modes, and whether some were dropped because too many piled up. */
     public record RowErrors(List<RowError> errors, boolean overflowed) {}
 
+    /**
+     * One batch's outcome, for a {@link #setBatchListener}: the tablet it went to, how many operations it
+     * carried and how many of them failed, and how long it took from being sent (packed and handed to the
+     * client, after it left the buffer) until its outcome was known, retries included.
+     */
+    public record BatchOutcome(String tabletId, int operations, int failedOperations, long latencyNanos) {}
+
+    /**
+     * Hears every batch this session sends, in any flush mode, once its outcome is known. Called on the
+     * client's threads (in AUTO_FLUSH_SYNC on the one in {@link #apply}), without the session's lock, and
+     * before the batch's operations stop counting as outstanding, so a {@link #flush} or {@link #close}
+     * that returned has had every listener call of the operations applied before it. It must be quick and
+     * must not throw; what it throws is dropped, so a faulty listener never loses a batch's outcome.
+     */
+    @FunctionalInterface
+    public interface BatchListener {
+        void batchFinished(BatchOutcome outcome);
+    }
+
     /** Operations buffered for one tablet at one schema version, and its batches in flight. */
     private static final class TabletBuffer {
         final String tableId;
@@ -101,6 +120,7 @@ public final class Session implements AutoCloseable {
     private int mutationBufferSpace = 10_000;
     private int batchMaxOps = 1_000;
     private int maxBatchesInFlightPerTablet = 2;
+    private volatile BatchListener batchListener;
 
     /** A tablet buffer's name: operations of one tablet made from tables at one schema version. */
     private record BufferKey(String tabletId, int schemaVersion) {}
@@ -191,6 +211,12 @@ public final class Session implements AutoCloseable {
      */
     public synchronized int peakBatchesInFlightPerTablet() {
         return peakBatchesInFlightPerTablet;
+    }
+
+    /** Who hears each batch's outcome (see {@link BatchListener}); null for no one, the default. */
+    public Session setBatchListener(BatchListener listener) {
+        batchListener = listener;
+        return this;
     }
 
     /** How often AUTO_FLUSH_BACKGROUND sends what is buffered even when no batch is full. */
@@ -442,6 +468,7 @@ public final class Session implements AutoCloseable {
      */
     private CompletableFuture<List<OperationResponse>> send(String tableId, String tabletId, int schemaVersion,
                                                             List<Operation> batch, Duration batchTimeout) {
+        long sentNanos = System.nanoTime();
         RequestIdPB requestId = client.requests().newRequest();
         CompletableFuture<WriteResponsePB> written;
         try {
@@ -463,6 +490,7 @@ public final class Session implements AutoCloseable {
                     responses.add(new OperationResponse(operation,
                             Optional.of(new RowError(operation, code, message)), 0));
                 }
+                tellListener(tabletId, batch.size(), batch.size(), sentNanos);
                 return responses;
             }
             RowErrorPB[] errorByRow = new RowErrorPB[batch.size()];
@@ -471,14 +499,29 @@ public final class Session implements AutoCloseable {
                     errorByRow[error.getRow()] = error;
                 }
             }
+            int failed = 0;
             for (int i = 0; i < batch.size(); i++) {
                 Operation operation = batch.get(i);
+                failed += errorByRow[i] == null ? 0 : 1;
                 Optional<RowError> error = errorByRow[i] == null ? Optional.empty()
                         : Optional.of(new RowError(operation, errorByRow[i].getError().getCode(),
                         errorByRow[i].getError().getMessage()));
                 responses.add(new OperationResponse(operation, error, response.getTimestamp()));
             }
+            tellListener(tabletId, batch.size(), failed, sentNanos);
             return responses;
         });
+    }
+
+    private void tellListener(String tabletId, int operations, int failed, long sentNanos) {
+        BatchListener listener = batchListener;
+        if (listener == null) {
+            return;
+        }
+        try {
+            listener.batchFinished(new BatchOutcome(tabletId, operations, failed, System.nanoTime() - sentNanos));
+        } catch (RuntimeException e) {
+            // Dropped (see BatchListener): the batch's responses and the session's count must still complete.
+        }
     }
 }

@@ -1,33 +1,35 @@
 package basalt.cli.workload;
 
-import basalt.cli.rpc.ClusterClient;
-import basalt.cli.rpc.RpcFailedException;
-import basalt.cli.rpc.TableRoute;
-import basalt.proto.ColumnValuePB;
-import basalt.proto.OperationType;
-import basalt.proto.RowOperationPB;
-import basalt.proto.RowPB;
-import basalt.proto.TabletLocationPB;
-import basalt.proto.ValuePB;
-import basalt.proto.WriteRequestPB;
-import basalt.proto.WriteResponsePB;
+import basalt.client.BasaltClient;
+import basalt.client.BasaltTable;
+import basalt.client.Operation;
+import basalt.client.OperationResponse;
+import basalt.client.RowError;
+import basalt.client.Session;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
 /**
- * Writes new rows {@code (id INT64 KEY, int_val INT64, string_val STRING)} into a table with
- * {@code threads} threads, each sending batches of {@code batch} INSERTs (one write RPC per tablet the
- * batch touches) and waiting for each before the next, like {@code kudu perf loadgen}. It stops after
- * {@code rows} rows or at {@code endNanos}, whichever is set. Latency is per write RPC, from send to
- * answer. Ids are distinct across threads (thread t writes t, t + threads, ...).
+ * Writes new rows {@code (id INT64 KEY, int_val INT64, string_val STRING)} into a table through the public
+ * client ({@link BasaltClient}), one {@link Session} per thread, so it measures what an application using
+ * the client gets. It stops after {@code rows} rows or at the end time, whichever is set. Ids are distinct
+ * across threads (thread t writes t, t + threads, ...).
+ * <ul>
+ *   <li>{@code batch} 1: each thread writes one row at a time in AUTO_FLUSH_SYNC. Latency is per row, from
+ *       {@code apply} until it returns acknowledged.</li>
+ *   <li>{@code batch} B &gt; 1: each thread applies rows in AUTO_FLUSH_BACKGROUND with batches of B per
+ *       tablet and the client's pipeline of batches in flight, like {@code kudu perf loadgen}. A row is not
+ *       acknowledged on its own there, so latency is per batch: from the session sending it to its outcome
+ *       being known, retries included (the {@link Session.BatchListener}); the time a row waits in the
+ *       buffer for its batch to fill is not in it.</li>
+ * </ul>
  */
 public final class LoadGenerator {
     /** What a run did; latencies in milliseconds. */
@@ -37,23 +39,29 @@ public final class LoadGenerator {
         }
     }
 
-    private final ClusterClient client;
-    private final TableRoute table;
+    private final BasaltClient client;
+    private final BasaltTable table;
     private final int threads;
     private final int batch;
-    private final Duration callDeadline;
+    private final int mutationBufferSpace;
+    private final Duration writeTimeout;
     private final AtomicLong written = new AtomicLong();
     private final AtomicLong errors = new AtomicLong();
     private final AtomicLong claimed = new AtomicLong();
-    private final java.util.concurrent.atomic.AtomicReference<String> firstError = new java.util.concurrent.atomic.AtomicReference<>("");
+    private final AtomicReference<String> firstError = new AtomicReference<>("");
     private final Recorder latencies = new Recorder(3);
 
-    public LoadGenerator(ClusterClient client, TableRoute table, int threads, int batch, Duration callDeadline) {
+    /** {@code writeTimeout} bounds each row (batch 1) or batch, and a wait for buffer space. */
+    public LoadGenerator(BasaltClient client, BasaltTable table, int threads, int batch, Duration writeTimeout) {
         this.client = client;
         this.table = table;
         this.threads = threads;
         this.batch = batch;
-        this.callDeadline = callDeadline;
+        this.writeTimeout = writeTimeout;
+        // Room for the client's two batches in flight to every tablet and one filling, as Kudu's loadgen
+        // sizes its buffer: a smaller buffer would block apply before the pipeline is full.
+        int tablets = Math.max(1, table.partitionSchema().getHashBuckets());
+        this.mutationBufferSpace = (int) Math.min(Integer.MAX_VALUE, Math.max(10_000L, 2L * batch * tablets));
     }
 
     /**
@@ -72,7 +80,7 @@ public final class LoadGenerator {
         }
         Histogram all = new Histogram(3);
         for (Thread worker : workers) {
-            // Bounded: a worker stops at the row count or the end time, each call within callDeadline.
+            // Bounded: a worker stops at the row count or the end time, each write within writeTimeout.
             while (worker.isAlive()) {
                 worker.join(200);
                 if (progress != null) {
@@ -92,65 +100,72 @@ public final class LoadGenerator {
     }
 
     private void runThread(int thread, long maxRows, long endNanos) {
-        long sequence = 0;
-        // Bounded by maxRows or endNanos (the caller sets one).
-        while (System.nanoTime() < endNanos) {
-            int size = batch;
-            if (maxRows > 0) {
-                long first = claimed.getAndAdd(batch);
-                if (first >= maxRows) {
-                    return;
-                }
-                size = (int) Math.min(batch, maxRows - first);
-            }
-            Map<TabletLocationPB, WriteRequestPB.Builder> byTablet = new LinkedHashMap<>();
-            for (int i = 0; i < size; i++) {
-                long id = (sequence++) * threads + thread;
-                Object[] cells = {id, id, null};
-                TabletLocationPB tablet = table.tabletFor(cells);
-                byTablet.computeIfAbsent(tablet, t -> WriteRequestPB.newBuilder().setTabletId(t.getTabletId())
-                        .setSchemaVersion(table.schema().version()))
-                        .addOperations(RowOperationPB.newBuilder().setType(OperationType.INSERT).setRow(row(id)));
-            }
-            for (Map.Entry<TabletLocationPB, WriteRequestPB.Builder> entry : byTablet.entrySet()) {
-                send(entry.getKey(), entry.getValue().build());
-            }
+        Session session = client.newSession().setTimeout(writeTimeout);
+        if (batch > 1) {
+            session.setFlushMode(Session.FlushMode.AUTO_FLUSH_BACKGROUND).setBatchMaxOps(batch)
+                    .setMutationBufferSpace(mutationBufferSpace).setBatchListener(this::batchFinished);
         }
-    }
-
-    private void send(TabletLocationPB tablet, WriteRequestPB request) {
-        long sent = System.nanoTime();
         try {
-            WriteResponsePB response = client.write(tablet.getTabletId(), TableRoute.replicas(tablet), request, callDeadline);
-            latencies.recordValue(Math.max(1, System.nanoTime() - sent));
-            if (response.hasError()) {
-                errors.addAndGet(request.getOperationsCount());
-                noteError(tablet, response.getError().getCode() + " " + response.getError().getMessage());
-            } else {
-                errors.addAndGet(response.getRowErrorsCount());
-                if (response.getRowErrorsCount() > 0) {
-                    noteError(tablet, response.getRowErrors(0).getError().getCode() + " "
-                            + response.getRowErrors(0).getError().getMessage());
+            long sequence = 0;
+            // Bounded by maxRows or endNanos (the caller sets one).
+            while (System.nanoTime() < endNanos) {
+                int size = batch;
+                if (maxRows > 0) {
+                    long first = claimed.getAndAdd(batch);
+                    if (first >= maxRows) {
+                        break;
+                    }
+                    size = (int) Math.min(batch, maxRows - first);
                 }
-                written.addAndGet(request.getOperationsCount() - response.getRowErrorsCount());
+                for (int i = 0; i < size; i++) {
+                    write(session, (sequence++) * threads + thread);
+                }
             }
-        } catch (RpcFailedException e) {
-            errors.addAndGet(request.getOperationsCount());
-            noteError(tablet, e.getMessage());
+            session.close(); // flushes what is buffered; every batch's listener call has run when it returns
+        } catch (RuntimeException e) {
+            // Not a row's error (those are counted where they come back): the thread cannot go on.
+            errors.incrementAndGet();
+            noteError("thread loadgen-" + thread + " stopped: " + e.getMessage());
+        }
+        for (RowError error : session.pendingErrors().errors()) {
+            noteError(error.toString());
         }
     }
 
-    private void noteError(TabletLocationPB tablet, String why) {
-        firstError.compareAndSet("", "tablet " + tablet.getTabletId() + ": " + why);
+    private void write(Session session, long id) {
+        Operation insert = table.newInsert();
+        insert.row().addLong("id", id).addLong("int_val", id * 7)
+                .addString("string_val", "row-" + id + "-" + Long.toHexString(id * 0x9E3779B97F4A7C15L));
+        long applied = System.nanoTime();
+        OperationResponse response;
+        try {
+            response = session.apply(insert);
+        } catch (RuntimeException e) {
+            // The row was not sent (its tablet could not be found, or no buffer space within the timeout).
+            errors.incrementAndGet();
+            noteError("id " + id + ": " + e.getMessage());
+            return;
+        }
+        if (response == null) {
+            return; // buffered: batchFinished counts it
+        }
+        latencies.recordValue(Math.max(1, System.nanoTime() - applied));
+        if (response.hasRowError()) {
+            errors.incrementAndGet();
+            noteError(response.rowError().get().toString());
+        } else {
+            written.incrementAndGet();
+        }
     }
 
-    private static RowPB row(long id) {
-        return RowPB.newBuilder()
-                .addValues(ColumnValuePB.newBuilder().setColumn(0).setValue(ValuePB.newBuilder().setIntValue(id)))
-                .addValues(ColumnValuePB.newBuilder().setColumn(1).setValue(ValuePB.newBuilder().setIntValue(id * 7)))
-                .addValues(ColumnValuePB.newBuilder().setColumn(2).setValue(ValuePB.newBuilder()
-                        .setStringValue("row-" + id + "-" + Long.toHexString(id * 0x9E3779B97F4A7C15L))))
-                .build();
+    private void batchFinished(Session.BatchOutcome outcome) {
+        latencies.recordValue(Math.max(1, outcome.latencyNanos()));
+        written.addAndGet(outcome.operations() - outcome.failedOperations());
+        errors.addAndGet(outcome.failedOperations());
+    }
+
+    private void noteError(String why) {
+        firstError.compareAndSet("", why);
     }
 
     /** A one-line progress bar redrawn in place with a carriage return; for terminals only. */

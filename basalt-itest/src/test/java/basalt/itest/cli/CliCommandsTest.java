@@ -3,6 +3,10 @@ package basalt.itest.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import basalt.cli.BasaltMain;
+import basalt.client.BasaltClient;
+import basalt.client.BasaltTable;
+import basalt.client.RowResult;
+import basalt.client.Scanner;
 import basalt.common.history.HistoryJson;
 import basalt.common.history.Operation;
 import basalt.itest.cluster.ExternalMiniCluster;
@@ -17,7 +21,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -255,6 +261,24 @@ class CliCommandsTest {
     }
 
     @Test
+    @Order(6)
+    void loadgenReportsExactlyTheRowsTheTableHolds() {
+        // Background batches (several threads, several batches in flight per tablet), then row by row.
+        for (String[] shape : List.of(new String[] {"--threads", "3", "--batch", "200", "--rows", "5000"},
+                new String[] {"--threads", "4", "--batch", "1", "--rows", "300"})) {
+            List<String> args = new ArrayList<>(List.of("perf", "loadgen", "-m", masters, "--keep_table", "--format", "json"));
+            args.addAll(List.of(shape));
+            JsonObject result = ok(args.toArray(String[]::new)).json().getAsJsonObject();
+            long requested = Long.parseLong(shape[5]);
+            assertThat(result.get("rows").getAsLong()).as(result.toString()).isEqualTo(requested);
+            assertThat(result.get("errors").getAsLong()).isZero();
+            String table = result.get("table").getAsString();
+            assertThat(countRowsCheckingValues(table)).as("rows scanned from %s", table).isEqualTo(requested);
+            ok("table", "delete", "-m", masters, table);
+        }
+    }
+
+    @Test
     @Order(7)
     void registerWorkloadWritesALinearizableHistory() throws Exception {
         Path history = cluster.rootDir().resolve("register-history.jsonl");
@@ -327,6 +351,26 @@ class CliCommandsTest {
         }
         assertThat(leader).as("a leader of %s in %s", groupId, states).isNotNull();
         return leader;
+    }
+
+    /** The rows of a loadgen table, each checked to hold the values loadgen writes for its id. */
+    private long countRowsCheckingValues(String tableName) {
+        try (BasaltClient client = BasaltClient.builder(masters.split(",")).build()) {
+            BasaltTable table = client.openTable(tableName);
+            Set<Long> ids = new HashSet<>();
+            try (Scanner scanner = client.newScannerBuilder(table).build()) {
+                // Bounded: the table holds the few thousand rows loadgen wrote.
+                while (scanner.hasMoreRows()) {
+                    for (RowResult row : scanner.nextRows()) {
+                        long id = row.getLong("id");
+                        assertThat(ids.add(id)).as("id %d scanned twice", id).isTrue();
+                        assertThat(row.getLong("int_val")).isEqualTo(id * 7);
+                        assertThat(row.getString("string_val")).startsWith("row-" + id + "-");
+                    }
+                }
+            }
+            return ids.size();
+        }
     }
 
     private static JsonObject findByName(JsonArray tables, String name) {

@@ -68,16 +68,31 @@ class ClientBasicsTest {
             OperationResponse duplicate = sync.apply(insert(table, 1, "again"));
             assertThat(duplicate.rowError()).map(RowError::code).contains(Code.ALREADY_PRESENT);
 
-            // AUTO_FLUSH_BACKGROUND: batched per tablet, errors collected.
+            // A listener that throws loses nothing: the outcome still comes back.
+            Session throwingListener = client.newSession().setBatchListener(outcome -> {
+                throw new IllegalStateException("a faulty listener");
+            });
+            assertThat(throwingListener.apply(insert(table, 2, "two")).hasRowError()).isFalse();
+
+            // AUTO_FLUSH_BACKGROUND: batched per tablet, errors collected; the batch listener hears every
+            // batch, and by the time flush returns it has heard all of them.
+            List<Session.BatchOutcome> batches = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
             try (Session background = client.newSession()) {
                 background.setFlushMode(Session.FlushMode.AUTO_FLUSH_BACKGROUND).setBatchMaxOps(50)
-                        .setMutationBufferSpace(200);
+                        .setMutationBufferSpace(200).setBatchListener(batches::add);
                 for (long id = 100; id < 1_100; id++) {
                     background.apply(insert(table, id, "v" + id));
                 }
                 background.apply(insert(table, 1, "dup"));
                 background.flush();
                 assertThat(background.outstandingOperations()).isZero();
+                synchronized (batches) {
+                    assertThat(batches).extracting(Session.BatchOutcome::operations).allMatch(n -> n >= 1 && n <= 50);
+                    assertThat(batches.stream().mapToInt(Session.BatchOutcome::operations).sum()).isEqualTo(1_001);
+                    assertThat(batches.stream().mapToInt(Session.BatchOutcome::failedOperations).sum()).isEqualTo(1);
+                    assertThat(batches).extracting(Session.BatchOutcome::latencyNanos).allMatch(nanos -> nanos > 0);
+                    assertThat(batches.stream().map(Session.BatchOutcome::tabletId).distinct().count()).isEqualTo(3);
+                }
                 Session.RowErrors errors = background.pendingErrors();
                 assertThat(errors.errors()).extracting(RowError::code).containsExactly(Code.ALREADY_PRESENT);
                 assertThat(errors.errors().get(0).operation().row().toString()).contains("id=1");
@@ -102,7 +117,8 @@ class ClientBasicsTest {
             assertThat(manual.pendingErrors().errors()).extracting(RowError::code).containsExactly(Code.NOT_FOUND);
 
             TreeMap<Long, String> rows = read(client, table);
-            assertThat(rows).hasSize(1_000).containsEntry(1L, "uno").doesNotContainKey(100L).containsEntry(1_099L, "v1099");
+            assertThat(rows).hasSize(1_001).containsEntry(1L, "uno").containsEntry(2L, "two").doesNotContainKey(100L)
+                    .containsEntry(1_099L, "v1099");
 
             // Projection, predicates, limit; AT_SNAPSHOT keeps one timestamp for every tablet.
             try (Scanner scanner = client.newScannerBuilder(table).setProjectedColumnNames(List.of("v", "id"))
