@@ -31,7 +31,27 @@ import java.util.List;
  */
 final class DurabilityGate {
     /** A WAL write awaiting its fsync, and the messages that may leave only after it. */
-    private record PendingWrite(long writeNumber, OpId lastWritten, List<Message> afterDurable) {}
+    private static final class PendingWrite {
+        final long writeNumber;
+        final OpId lastWritten;
+        /** The Ready's own (immutable) list until a later Ready adds to it: most writes gate one message or none. */
+        List<Message> afterDurable;
+        boolean copied;
+
+        PendingWrite(long writeNumber, OpId lastWritten, List<Message> afterDurable) {
+            this.writeNumber = writeNumber;
+            this.lastWritten = lastWritten;
+            this.afterDurable = afterDurable;
+        }
+
+        void add(List<Message> messages) {
+            if (!copied) {
+                afterDurable = new ArrayList<>(afterDurable);
+                copied = true;
+            }
+            afterDurable.addAll(messages);
+        }
+    }
 
     private final Transport transport;
     // Guarded by this: the group's thread adds, syncer threads take.
@@ -41,9 +61,12 @@ final class DurabilityGate {
         this.transport = transport;
     }
 
-    /** Group thread: write {@code writeNumber} (numbers rise) ends at {@code lastWritten}; {@code afterDurable} waits for it. */
+    /**
+     * Group thread: write {@code writeNumber} (numbers rise) ends at {@code lastWritten}; {@code afterDurable}
+     * (not modified by the caller afterwards) waits for it.
+     */
     synchronized void register(long writeNumber, OpId lastWritten, List<Message> afterDurable) {
-        pending.addLast(new PendingWrite(writeNumber, lastWritten, new ArrayList<>(afterDurable)));
+        pending.addLast(new PendingWrite(writeNumber, lastWritten, afterDurable));
     }
 
     /** Group thread: sends {@code messages} once every write registered so far is durable (now, when none waits). */
@@ -54,7 +77,7 @@ final class DurabilityGate {
         if (pending.isEmpty()) {
             messages.forEach(transport::send);
         } else {
-            pending.peekLast().afterDurable().addAll(messages);
+            pending.peekLast().add(messages);
         }
     }
 
@@ -64,10 +87,10 @@ final class DurabilityGate {
      */
     synchronized OpId release(long writeNumber) {
         OpId durable = null;
-        while (!pending.isEmpty() && pending.peekFirst().writeNumber() <= writeNumber) {
+        while (!pending.isEmpty() && pending.peekFirst().writeNumber <= writeNumber) {
             PendingWrite done = pending.pollFirst();
-            durable = done.lastWritten();
-            done.afterDurable().forEach(transport::send);
+            durable = done.lastWritten;
+            done.afterDurable.forEach(transport::send);
         }
         return durable;
     }
