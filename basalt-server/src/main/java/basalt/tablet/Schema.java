@@ -1,5 +1,6 @@
 package basalt.tablet;
 
+import basalt.common.row.CellType;
 import basalt.proto.ColumnSchemaPB;
 import basalt.proto.DataType;
 import basalt.proto.SchemaPB;
@@ -34,9 +35,14 @@ public final class Schema {
     /** Column index by column id (-1: none); dense, as ids are small, so decoding a row does no boxing. */
     private final int[] indexById;
     private final int version;
+    /** Each column's cell type in a packed row block, and its name: every replica's apply reads both, once per write. */
+    private final List<CellType> cellTypes;
+    private final List<String> columnNames;
 
     private Schema(List<ColumnSchema> columns, int keyColumnCount, Map<String, Integer> indexByName, int version) {
         this.columns = columns;
+        this.cellTypes = columns.stream().map(column -> CellType.named(column.type().name())).toList();
+        this.columnNames = columns.stream().map(ColumnSchema::name).toList();
         this.keyColumnCount = keyColumnCount;
         this.indexByName = indexByName;
         this.indexById = new int[columns.stream().mapToInt(ColumnSchema::id).max().orElse(0) + 1];
@@ -153,6 +159,16 @@ public final class Schema {
 
     public ColumnSchema column(int index) {
         return columns.get(index);
+    }
+
+    /** The cell type of each column in a packed row block ({@link basalt.common.row.PackedRows}), in column order. */
+    public List<CellType> cellTypes() {
+        return cellTypes;
+    }
+
+    /** Each column's name, in column order. */
+    public List<String> columnNames() {
+        return columnNames;
     }
 
     public int columnCount() {

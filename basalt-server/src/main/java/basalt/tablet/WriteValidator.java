@@ -257,11 +257,11 @@ public final class WriteValidator {
     }
 
     static List<CellType> cellTypes(Schema schema) {
-        return schema.columns().stream().map(column -> CellType.named(column.type().name())).toList();
+        return schema.cellTypes();
     }
 
     static List<String> columnNames(Schema schema) {
-        return schema.columns().stream().map(ColumnSchema::name).toList();
+        return schema.columnNames();
     }
 
     private static void checkType(OperationType type) {

@@ -25,7 +25,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -47,7 +46,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threading: every input runs as a task on the group's {@link SerialExecutor} (one at a time, on
  * the shared {@link DriverPool}), so the core, the log cache's writers and the state machine see one
- * thread. The WAL's fsync runs on the WAL's syncer thread; its completion comes back as a task.
+ * thread. The WAL's fsync runs on the WAL's syncer thread, which sends the messages that waited for it
+ * itself ({@link DurabilityGate}); the completion then comes back to the core as a task.
  *
  * <p>Durability: the hard state is written synchronously (atomic file replace) before anything else
  * of its Ready; entries are appended to the WAL (buffered) and an fsync is requested; messages in
@@ -74,9 +74,6 @@ public final class GroupDriver implements AutoCloseable {
             this.payload = payload;
         }
     }
-
-    /** A WAL write awaiting its fsync, and the messages that may leave only after it. */
-    private record PendingDurability(long writeNumber, OpId lastWritten, List<Message> afterDurable) {}
 
     /** A read-only view of the replica, safe to read from any thread. */
     /**
@@ -112,8 +109,9 @@ public final class GroupDriver implements AutoCloseable {
     private final AtomicBoolean proposalDrainScheduled = new AtomicBoolean();
     private final AtomicBoolean tickQueued = new AtomicBoolean();
 
+    private final DurabilityGate durabilityGate;
+
     // Group thread only.
-    private final ArrayDeque<PendingDurability> pendingDurability = new ArrayDeque<>();
     private final TreeMap<Long, PendingProposal> proposalsByIndex = new TreeMap<>();
     private final TreeMap<Long, CompletableFuture<OpId>> membershipChangesByIndex = new TreeMap<>();
     private long writeNumber;
@@ -156,6 +154,7 @@ public final class GroupDriver implements AutoCloseable {
         this.core = new RaftCore(options.self(), options.raft(), log, persistedHardState,
                 stateMachine.lastApplied().index(), new SplittableRandom(options.randomSeed()));
         this.executor = new SerialExecutor(pool.workers(), options.inboxCapacity(), this::failStop);
+        this.durabilityGate = new DurabilityGate(transport);
         anchors.set("state-machine", stateMachine.durableIndex() + 1);
         publishStatus();
         pool.register(this);
@@ -336,6 +335,11 @@ public final class GroupDriver implements AutoCloseable {
         return peerMatchIndexes;
     }
 
+    /** Every entry of this replica's WAL at or below this index is fsynced (for tests of what may be acknowledged). */
+    long walDurableIndex() {
+        return wal.durableIndex();
+    }
+
     /** The directory of this replica's WAL segments. */
     public Path walDir() {
         return options.walDir();
@@ -406,14 +410,10 @@ public final class GroupDriver implements AutoCloseable {
                 wal.append(ready.entries());
                 long number = ++writeNumber;
                 OpId last = ready.entries().get(ready.entries().size() - 1).opId();
-                pendingDurability.addLast(new PendingDurability(number, last, new ArrayList<>(ready.sendAfterDurable())));
-                wal.sync().whenComplete((ignored, failure) -> executor.execute(() -> onSynced(number, failure)));
-            } else if (!ready.sendAfterDurable().isEmpty()) {
-                if (pendingDurability.isEmpty()) {
-                    ready.sendAfterDurable().forEach(transport::send);
-                } else {
-                    pendingDurability.peekLast().afterDurable().addAll(ready.sendAfterDurable());
-                }
+                durabilityGate.register(number, last, ready.sendAfterDurable());
+                wal.sync().whenComplete((ignored, failure) -> onSynced(number, failure));
+            } else {
+                durabilityGate.sendWhenDurable(ready.sendAfterDurable());
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -425,23 +425,34 @@ public final class GroupDriver implements AutoCloseable {
         publishStatus();
     }
 
+    /**
+     * Runs on the WAL's syncer thread (or inline when the write was durable already): sends what waited
+     * for this write at once (see {@link DurabilityGate}), then tells the core on the group's thread.
+     */
     private void onSynced(long number, Throwable failure) {
+        if (failure != null) {
+            executor.execute(() -> {
+                if (!closed) {
+                    throw new IllegalStateException("WAL fsync failed in " + options.walDir(), failure);
+                }
+            });
+            return;
+        }
         if (closed) {
             return;
         }
-        if (failure != null) {
-            throw new IllegalStateException("WAL fsync failed in " + options.walDir(), failure);
-        }
-        OpId durable = null;
-        while (!pendingDurability.isEmpty() && pendingDurability.peekFirst().writeNumber() <= number) {
-            PendingDurability done = pendingDurability.pollFirst();
-            durable = done.lastWritten();
-            done.afterDurable().forEach(transport::send);
-        }
+        OpId durable = durabilityGate.release(number);
         if (durable != null) {
-            log.markDurable(durable);
-            step(new Input.LogDurable(durable));
+            executor.execute(() -> onLogDurable(durable));
         }
+    }
+
+    private void onLogDurable(OpId durable) {
+        if (closed) {
+            return;
+        }
+        log.markDurable(durable);
+        step(new Input.LogDurable(durable));
     }
 
     private void applyCommitted(long upTo) {
@@ -503,7 +514,7 @@ public final class GroupDriver implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        pendingDurability.clear();
+        durabilityGate.clear();
         appliedConfig = copy.config();
         for (PendingProposal proposal : proposalsByIndex.headMap(copy.lastIncluded().index(), true).values()) {
             proposal.result.completeExceptionally(new IllegalStateException(
@@ -631,6 +642,7 @@ public final class GroupDriver implements AutoCloseable {
             return;
         }
         closed = true;
+        durabilityGate.clear();
         pool.unregister(this);
         ProposalRefusedException refused = new ProposalRefusedException("the group is closed", Optional.empty());
         proposalsByIndex.values().forEach(p -> p.result.completeExceptionally(refused));

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import basalt.consensus.core.Membership;
+import basalt.consensus.core.Message;
 import basalt.consensus.core.MembershipChange;
 import basalt.consensus.core.NodeId;
 import basalt.consensus.core.OpId;
@@ -43,7 +44,9 @@ class GroupDriverTest {
     private final InMemoryNetwork network = new InMemoryNetwork();
     private final Map<NodeId, KeyValueStateMachine.Disk> disks = new TreeMap<>();
     private final Map<NodeId, KeyValueStateMachine> stateMachines = new TreeMap<>();
-    private final Map<NodeId, GroupDriver> replicas = new TreeMap<>();
+    private final Map<NodeId, GroupDriver> replicas = new java.util.concurrent.ConcurrentSkipListMap<>();
+    /** Lets a test watch what replicas send. */
+    private java.util.function.UnaryOperator<Transport> transportWrapper = inner -> inner;
 
     @AfterEach
     void closeAll() {
@@ -297,6 +300,44 @@ class GroupDriverTest {
 
     // ---------------------------------------------------------------- helpers
 
+    /**
+     * Goal: a follower acknowledges entries only once its own WAL holds them fsynced, although the
+     * acknowledgement now leaves from the WAL's syncer thread rather than the group's.
+     */
+    @Test
+    void followersAcknowledgeOnlyWhatTheirWalMadeDurable() throws Exception {
+        List<String> violations = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Long> acknowledged = java.util.Collections.synchronizedList(new ArrayList<>());
+        transportWrapper = inner -> new Transport() {
+            @Override
+            public void send(Message message) {
+                GroupDriver sender = replicas.get(message.from());
+                if (message instanceof Message.AppendResponse response && response.success() && sender != null) {
+                    long durable = sender.walDurableIndex();
+                    acknowledged.add(response.matchIndex());
+                    if (response.matchIndex() > durable) {
+                        violations.add(response.from() + " acknowledged " + response.matchIndex()
+                                + " with only " + durable + " durable");
+                    }
+                }
+                inner.send(message);
+            }
+
+            @Override
+            public void sendTabletCopy(NodeId target, TabletCopy copy) {
+                inner.sendTabletCopy(target, copy);
+            }
+        };
+        startGroup(3, WalOptions.defaults(), GroupOptions.DEFAULT_LOG_CACHE_BYTES_MAX);
+        GroupDriver leader = awaitLeader();
+        for (int i = 0; i < 200; i++) { // one at a time: each write is its own fsync and acknowledgement
+            leader.propose(ByteString.copyFromUtf8("k=v" + i)).get(20, TimeUnit.SECONDS);
+        }
+
+        assertThat(acknowledged).isNotEmpty();
+        assertThat(violations).isEmpty();
+    }
+
     private List<NodeId> startGroup(int voters, WalOptions walOptions, long cacheBytes) throws IOException {
         List<NodeId> ids = new ArrayList<>();
         for (int i = 1; i <= voters; i++) {
@@ -317,7 +358,7 @@ class GroupDriverTest {
                 // drive one leader (membershipChangeOnline was refused "not the leader" once in 150 runs).
                 .withRaft(RaftConfig.DEFAULT.withElectionTimeoutTicks(30))
                 .withWal(walOptions).withLogCacheBytesMax(cacheBytes).withGcEveryTicks(5);
-        GroupDriver driver = GroupDriver.open(options, stateMachine, network.transportFor(GROUP), pool);
+        GroupDriver driver = GroupDriver.open(options, stateMachine, transportWrapper.apply(network.transportFor(GROUP)), pool);
         network.register(driver);
         replicas.put(id, driver);
         stateMachines.put(id, stateMachine);
