@@ -501,6 +501,12 @@ class TabletStoreTest {
     }
 
     @Test
+    void aMemtableBudgetBelowOneTabletsMemtableIsRefusedNamingBoth() {
+        assertThatThrownBy(() -> new TabletStore.StoreOptions(true, 1 << 20)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("memtable budget of 1048576 bytes").hasMessageContaining("(67108864 bytes)");
+    }
+
+    @Test
     void creatingAnExistingTabletIsAlreadyPresent() throws Exception {
         try (TabletStore store = TabletStore.open(dir)) {
             Replica replica = new Replica(store, metadata("t", SCHEMA));
