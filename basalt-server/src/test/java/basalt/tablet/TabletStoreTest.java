@@ -185,11 +185,14 @@ class TabletStoreTest {
             Replica kept = new Replica(store, metadata("kept", SCHEMA));
             doomed.write(op(INSERT, 1, "a"), op(INSERT, 2, "b"));
             kept.write(op(INSERT, 1, "a"));
+            String doomedFamily = familyOf(store, "doomed");
             store.deleteTablet("doomed");
             byte[] prefix = TabletStore.prefix("doomed");
-            assertThat(store.tabletFamilyNames()).containsExactly(familyOf("kept")); // doomed's family dropped
+            assertThat(familyOf(store, "doomed")).isNull();
             assertThat(keysOutside(prefix, store.db().newIterator(store.meta())))
-                    .isEqualTo(3); // kept: directory entry, applied state; the layout mark
+                    .isEqualTo(4); // kept: directory entry, family name, applied state; the layout mark
+            assertThat(familiesOnDisk(dir)).as("dropped with a batch of deleted tablets' families, or later")
+                    .contains(doomedFamily);
             assertThat(store.listTablets()).extracting(m -> m.getTabletId()).containsExactly("kept");
             assertThat(rows(kept.scanAll())).hasSize(1);
             assertThat(doomed.scanAll().getError().getCode()).as("the deleted tablet's object refuses reads")
@@ -201,12 +204,38 @@ class TabletStoreTest {
             assertThat(rows(again.scanAll())).isEmpty();
             assertThat(again.tablet.lastApplied()).isEqualTo(OpId.ZERO);
             again.write(op(INSERT, 3, "c"));
+            assertThat(familyOf(store, "doomed")).isNotEqualTo(doomedFamily);
         }
         try (TabletStore store = TabletStore.open(dir)) {
-            assertThat(familiesOnDisk(dir)).containsExactlyInAnyOrder("default", "meta", familyOf("kept"),
-                    familyOf("doomed"));
+            assertThat(familiesOnDisk(dir)).as("open drops the spares and the deleted tablet's family")
+                    .containsExactlyInAnyOrder("default", "meta", familyOf(store, "kept"), familyOf(store, "doomed"));
             assertThat(rows(new Replica(open(store, "doomed")).scanAll())).containsExactly(Arrays.asList(3L, "c", null));
             assertThat(rows(new Replica(open(store, "kept")).scanAll())).containsExactly(Arrays.asList(1L, "a", null));
+        }
+    }
+
+    /** RocksDB rewrites its OPTIONS file per create or drop call, so families come and go in batches. */
+    @Test
+    void familiesAreCreatedAheadAndDeletedTabletsFamiliesDroppedInBatches() throws Exception {
+        try (TabletStore store = TabletStore.open(dir)) {
+            Replica first = new Replica(store, metadata("t0", SCHEMA));
+            assertThat(store.rowFamilyNames()).as("one family taken, the rest of the batch spare")
+                    .hasSize(TabletStore.FAMILY_BATCH);
+            first.write(op(INSERT, 1, "a"));
+            List<String> deleted = new java.util.ArrayList<>();
+            for (int i = 1; i <= TabletStore.FAMILY_BATCH; i++) {
+                new Replica(store, metadata("t" + i, SCHEMA)).write(op(INSERT, i, "a"));
+                deleted.add(familyOf(store, "t" + i));
+            }
+            assertThat(store.rowFamilyNames()).hasSize(2 * TabletStore.FAMILY_BATCH);
+            for (int i = 1; i < TabletStore.FAMILY_BATCH; i++) {
+                store.deleteTablet("t" + i);
+            }
+            assertThat(familiesOnDisk(dir)).as("a batch not yet full").containsAll(deleted);
+            store.deleteTablet("t" + TabletStore.FAMILY_BATCH);
+            assertThat(familiesOnDisk(dir)).as("the full batch dropped in one call").doesNotContainAnyElementsOf(deleted);
+            assertThat(store.rowFamilyNames()).doesNotContainAnyElementsOf(deleted).contains(familyOf(store, "t0"));
+            assertThat(rows(first.scanAll())).containsExactly(Arrays.asList(1L, "a", null));
         }
     }
 
@@ -240,7 +269,7 @@ class TabletStoreTest {
             assertThat(live).extracting(file -> file.fileName()).isSubsetOf(flushed);
             for (org.rocksdb.LiveFileMetaData file : live) {
                 String tablet = List.of("a", "b", "c").stream()
-                        .filter(id -> familyOf(id).equals(new String(file.columnFamilyName()))).findFirst().orElseThrow();
+                        .filter(id -> familyOf(store, id).equals(new String(file.columnFamilyName()))).findFirst().orElseThrow();
                 byte[] prefix = TabletStore.prefix(tablet);
                 assertThat(Arrays.equals(file.smallestKey(), 1, 1 + prefix.length, prefix, 0, prefix.length)
                         && Arrays.equals(file.largestKey(), 1, 1 + prefix.length, prefix, 0, prefix.length))
@@ -265,7 +294,7 @@ class TabletStoreTest {
         try (TabletStore store = TabletStore.open(dir)) {
             new Replica(store, metadata("t", SCHEMA)).write(op(INSERT, 1, "a"));
         }
-        String orphan = familyOf("deleted before the crash");
+        String orphan = "r-999";
         withRawDb(dir, (db, families) -> {
             ColumnFamilyHandle family = db.createColumnFamily(new ColumnFamilyDescriptor(orphan.getBytes()));
             db.put(family, new byte[] {2, 1, 2, 3}, new byte[] {4});
@@ -273,7 +302,7 @@ class TabletStoreTest {
         });
         assertThat(familiesOnDisk(dir)).contains(orphan);
         try (TabletStore store = TabletStore.open(dir)) {
-            assertThat(store.tabletFamilyNames()).containsExactly(familyOf("t"));
+            assertThat(store.rowFamilyNames()).containsExactly(familyOf(store, "t"));
             assertThat(rows(new Replica(open(store, "t")).scanAll())).containsExactly(Arrays.asList(1L, "a", null));
         }
         assertThat(familiesOnDisk(dir)).doesNotContain(orphan);
@@ -285,9 +314,13 @@ class TabletStoreTest {
             new Replica(store, metadata("lost", SCHEMA)).write(op(INSERT, 1, "a"));
             new Replica(store, metadata("fine", SCHEMA)).write(op(INSERT, 1, "a"));
         }
-        withRawDb(dir, (db, families) -> db.dropColumnFamily(families.get(familyOf("lost"))));
+        String[] lost = new String[1];
+        withRawDb(dir, (db, families) -> {
+            lost[0] = rawFamilyOf(db, families, "lost");
+            db.dropColumnFamily(families.get(lost[0]));
+        });
         assertThatThrownBy(() -> TabletStore.open(dir)).isInstanceOf(java.io.IOException.class)
-                .hasMessageContaining("tablet lost ").hasMessageContaining(familyOf("lost") + " is missing");
+                .hasMessageContaining("tablet lost ").hasMessageContaining(lost[0] + " is missing");
     }
 
     /**
@@ -329,11 +362,17 @@ class TabletStoreTest {
     /** The live SST files of every tablet's row family. */
     private static List<org.rocksdb.LiveFileMetaData> rowFiles(TabletStore store) {
         return store.db().getLiveFilesMetaData().stream()
-                .filter(file -> new String(file.columnFamilyName()).startsWith(TabletStore.TABLET_FAMILY_PREFIX)).toList();
+                .filter(file -> new String(file.columnFamilyName()).startsWith(TabletStore.ROW_FAMILY_PREFIX)).toList();
     }
 
-    private static String familyOf(String tabletId) {
-        return TabletStore.familyName(TabletStore.prefix(tabletId));
+    private static String familyOf(TabletStore store, String tabletId) {
+        return store.rowFamilyName(TabletStore.prefix(tabletId));
+    }
+
+    /** The row family name a closed store records for the tablet. */
+    private static String rawFamilyOf(RocksDB db, java.util.Map<String, ColumnFamilyHandle> families, String tabletId)
+            throws Exception {
+        return new String(db.get(families.get("meta"), TabletStore.rowFamilyKey(TabletStore.prefix(tabletId))));
     }
 
     private static Tablet open(TabletStore store, String tabletId) {
@@ -392,10 +431,12 @@ class TabletStoreTest {
                 assertThat(rows(replica.scanAll())).containsExactly(Arrays.asList(1L, "a", null), Arrays.asList(2L, "b2", null));
                 byte[] none = new byte[TabletStore.PREFIX_BYTES];
                 assertThat(keysOutside(none, store.db().newIterator())).as("the default family is empty").isZero();
-                assertThat(keysOutside(none, store.db().newIterator(store.meta()))).isEqualTo(3); // and the mark
+                assertThat(keysOutside(none, store.db().newIterator(store.meta()))).isEqualTo(4); // + family name, mark
             }
         }
-        assertThat(familiesOnDisk(dir)).containsExactlyInAnyOrder("default", "meta", familyOf("t"));
+        try (TabletStore store = TabletStore.open(dir)) {
+            assertThat(familiesOnDisk(dir)).containsExactlyInAnyOrder("default", "meta", familyOf(store, "t"));
+        }
     }
 
     /** The layout before tablet families: per-tablet keys in meta, every tablet's rows in the default family. */
@@ -410,7 +451,7 @@ class TabletStoreTest {
         assertThat(familiesOnDisk(dir)).containsExactlyInAnyOrder("default", "meta");
 
         try (TabletStore store = TabletStore.open(dir)) {
-            assertThat(store.tabletFamilyNames()).containsExactlyInAnyOrder(familyOf("big"), familyOf("small"));
+            assertThat(store.rowFamilyNames()).containsExactlyInAnyOrder(familyOf(store, "big"), familyOf(store, "small"));
             assertThat(open(store, "big").checksum(ChecksumRequestPB.getDefaultInstance()).getRows()).isEqualTo(big);
             assertThat(open(store, "small").checksum(ChecksumRequestPB.getDefaultInstance()).getRows()).isEqualTo(10);
             assertThat(keysOutside(new byte[TabletStore.PREFIX_BYTES], store.db().newIterator())).isZero();
@@ -431,7 +472,8 @@ class TabletStoreTest {
                     .setSnapshotTimestamp(replica.tablet.newestAppliedTimestamp()).build());
         }
         withRawDb(dir, (db, families) -> {
-            assertThat(moveKeys(db, families.get(familyOf("t")), families.get("default"), 150)).isEqualTo(150);
+            assertThat(moveKeys(db, families.get(rawFamilyOf(db, families, "t")), families.get("default"), 150))
+                    .isEqualTo(150);
         });
 
         try (TabletStore store = TabletStore.open(dir)) {
@@ -462,9 +504,11 @@ class TabletStoreTest {
     private static void rewriteIntoTheSharedRowFamily(Path dir, boolean metaToo) throws Exception {
         withRawDb(dir, (db, families) -> {
             ColumnFamilyHandle shared = families.get("default");
-            db.delete(families.get("meta"), TabletStore.LAYOUT_KEY);
+            ColumnFamilyHandle meta = families.get("meta");
+            db.delete(meta, TabletStore.LAYOUT_KEY);
+            db.deleteRange(meta, new byte[] {TabletStore.ROW_FAMILY}, new byte[] {TabletStore.ROW_FAMILY + 1});
             for (java.util.Map.Entry<String, ColumnFamilyHandle> family : families.entrySet()) {
-                if (family.getKey().startsWith(TabletStore.TABLET_FAMILY_PREFIX)
+                if (family.getKey().startsWith(TabletStore.ROW_FAMILY_PREFIX)
                         || (metaToo && family.getKey().equals("meta"))) {
                     moveKeys(db, family.getValue(), shared, Integer.MAX_VALUE);
                     db.dropColumnFamily(family.getValue());
