@@ -39,7 +39,9 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.stream.Stream;
+import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.WriteBatch;
@@ -105,6 +107,15 @@ public final class Tablet implements StateMachine {
     private static final int MAX_CLIENTS_FORGOTTEN_PER_WRITE = 1_000;
 
     private final TabletStore store;
+    /** This tablet's row versions (see {@link TabletStore}); per-tablet keys are in {@code store.meta()}. */
+    private final ColumnFamilyHandle rowFamily;
+    /**
+     * Held shared while {@link #rowFamily} is in use; {@link #retire} takes it exclusively once, when the
+     * tablet is deleted and its family about to be dropped and its handle closed (a closed handle used from
+     * Java is a use after free in native code, not an exception).
+     */
+    private final ReentrantReadWriteLock familyUse = new ReentrantReadWriteLock();
+    private boolean retired; // guarded by familyUse
     private final String tabletId;
     private final byte[] dataPrefix;
     private final byte[] appliedKey;
@@ -153,8 +164,10 @@ public final class Tablet implements StateMachine {
     private record Definition(TabletMetadataPB metadata, Schema schema, PartitionSchema partitionSchema,
                               WriteValidator validator) {}
 
-    Tablet(TabletStore store, byte[] prefix, TabletMetadataPB metadata, HybridClock clock, TabletOptions options) {
+    Tablet(TabletStore store, byte[] prefix, ColumnFamilyHandle rowFamily, TabletMetadataPB metadata,
+           HybridClock clock, TabletOptions options) {
         this.store = store;
+        this.rowFamily = rowFamily;
         this.tabletId = metadata.getTabletId();
         this.dataPrefix = TabletStore.dataPrefix(prefix);
         this.appliedKey = TabletStore.concat(dataPrefix, new byte[] {0x01});
@@ -217,7 +230,7 @@ public final class Tablet implements StateMachine {
     }
 
     private byte[] readLargestKey() {
-        try (RocksIterator iterator = store.db().newIterator()) {
+        try (RocksIterator iterator = store.db().newIterator(rowFamily)) {
             iterator.seekForPrev(rowEnd);
             if (!iterator.isValid()) {
                 return null;
@@ -342,6 +355,15 @@ public final class Tablet implements StateMachine {
 
     @Override
     public Object apply(Entry entry) {
+        useFamily();
+        try {
+            return applyToFamily(entry);
+        } finally {
+            familyUse.readLock().unlock();
+        }
+    }
+
+    private Object applyToFamily(Entry entry) {
         if (entry.index() <= lastApplied.index()) {
             return null; // already reflected in the store (replayed after a restart)
         }
@@ -541,7 +563,7 @@ public final class Tablet implements StateMachine {
                     current = written.get(new EncodedKey(key));
                     if (current == null && largestKey != null && Arrays.compareUnsigned(key, largestKey) <= 0) {
                         if (iterator == null) {
-                            iterator = store.db().newIterator();
+                            iterator = store.db().newIterator(rowFamily);
                         }
                         current = latest(iterator, storedKey, rowPrefix.length + key.length);
                     }
@@ -585,7 +607,7 @@ public final class Tablet implements StateMachine {
                 if (largestWritten == null || Arrays.compareUnsigned(key, largestWritten) > 0) {
                     largestWritten = key;
                 }
-                batch.put(storedKey, next);
+                batch.put(rowFamily, storedKey, next);
             }
         } finally {
             if (iterator != null) {
@@ -752,7 +774,8 @@ public final class Tablet implements StateMachine {
         }
         byte[] end = upper == null ? rowEnd : TabletStore.concat(rowPrefix, upper);
         long invertedLimit = Long.MAX_VALUE - timestamp;
-        try (RocksIterator iterator = store.db().newIterator()) {
+        useFamily();
+        try (RocksIterator iterator = store.db().newIterator(rowFamily)) {
             for (iterator.seek(start); iterator.isValid(); iterator.next()) {
                 byte[] stored = iterator.key();
                 if (Arrays.compareUnsigned(stored, end) >= 0) {
@@ -772,6 +795,8 @@ public final class Tablet implements StateMachine {
                     return;
                 }
             }
+        } finally {
+            familyUse.readLock().unlock();
         }
     }
 
@@ -801,8 +826,9 @@ public final class Tablet implements StateMachine {
     @Override
     public ByteString snapshot() {
         ByteString.Output bytes = ByteString.newOutput();
+        useFamily();
         try (DataOutputStream out = new DataOutputStream(bytes);
-             RocksIterator iterator = store.db().newIterator();
+             RocksIterator iterator = store.db().newIterator(rowFamily);
              RocksIterator outcomes = store.db().newIterator(store.meta())) {
             byte[] metadata = metadata().toByteArray();
             out.writeInt(metadata.length);
@@ -835,6 +861,8 @@ public final class Tablet implements StateMachine {
             out.writeInt(-1);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        } finally {
+            familyUse.readLock().unlock();
         }
         return bytes.toByteString();
     }
@@ -848,17 +876,18 @@ public final class Tablet implements StateMachine {
     public void install(ByteString snapshot, OpId lastIncluded) {
         TabletMetadataPB metadata;
         long newestTimestamp;
+        useFamily();
         try (DataInputStream in = new DataInputStream(snapshot.newInput());
              WriteBatch batch = new WriteBatch()) {
             metadata = TabletMetadataPB.parseFrom(in.readNBytes(in.readInt()));
             Check.state(metadata.getTabletId().equals(tabletId), "tablet copy of %s installed into tablet %s",
                     metadata.getTabletId(), tabletId);
             newestTimestamp = in.readLong();
-            store.deleteData(batch, TabletStore.prefix(tabletId));
+            store.deleteData(batch, TabletStore.prefix(tabletId), rowFamily);
             batch.put(store.meta(), TabletStore.metadataKey(TabletStore.prefix(tabletId)), metadata.toByteArray());
             for (int keyLength = in.readInt(); keyLength >= 0; keyLength = in.readInt()) {
                 byte[] key = TabletStore.concat(rowPrefix, in.readNBytes(keyLength));
-                batch.put(key, in.readNBytes(in.readInt()));
+                batch.put(rowFamily, key, in.readNBytes(in.readInt()));
             }
             for (int keyLength = in.readInt(); keyLength >= 0; keyLength = in.readInt()) {
                 byte[] key = TabletStore.concat(outcomePrefix, in.readNBytes(keyLength));
@@ -866,14 +895,16 @@ public final class Tablet implements StateMachine {
             }
             batch.put(store.meta(), appliedKey, appliedState(lastIncluded, newestTimestamp));
             store.write(batch);
+            largestKey = readLargestKey();
         } catch (IOException e) {
             throw new UncheckedIOException("tablet " + tabletId + ": unreadable tablet copy", e);
         } catch (RocksDBException e) {
             throw TabletStore.failure("install a tablet copy into " + tabletId, e);
+        } finally {
+            familyUse.readLock().unlock();
         }
         definition = define(metadata);
         lastApplied = lastIncluded;
-        largestKey = readLargestKey();
         loadOutcomes();
         clock.update(newestTimestamp);
         synchronized (mvccLock) {
@@ -883,6 +914,25 @@ public final class Tablet implements StateMachine {
             preparedByPayload.clear();
         }
         store.flush();
+    }
+
+    /** Acquires {@link #familyUse} shared (the caller releases it), or refuses a deleted tablet. */
+    private void useFamily() {
+        familyUse.readLock().lock();
+        if (retired) {
+            familyUse.readLock().unlock();
+            throw new TabletException(Code.TABLET_NOT_FOUND, "tablet " + tabletId + " was deleted");
+        }
+    }
+
+    /** Called by {@link TabletStore#deleteTablet} before it drops the row family: waits out the reads in progress. */
+    void retire() {
+        familyUse.writeLock().lock();
+        try {
+            retired = true;
+        } finally {
+            familyUse.writeLock().unlock();
+        }
     }
 
     // ---- encoding helpers ----

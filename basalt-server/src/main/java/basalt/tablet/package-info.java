@@ -6,7 +6,8 @@
  *       spread over tablets (hash buckets times ranges).</li>
  *   <li>{@link basalt.tablet.KeyEncoder}: primary keys as bytes whose memcmp order is the key order.</li>
  *   <li>{@link basalt.tablet.WriteValidator}: per-row checks at the leader, before replication.</li>
- *   <li>{@link basalt.tablet.TabletStore}: one RocksDB per server, tablets by key prefix, RocksDB WAL off.</li>
+ *   <li>{@link basalt.tablet.TabletStore}: one RocksDB per server, a row column family per tablet,
+ *       per-tablet keys in a shared one, RocksDB WAL off.</li>
  *   <li>{@link basalt.tablet.Tablet}: prepare (leader), apply (every replica), MVCC scans and checksums,
  *       tablet copy.</li>
  * </ul>

@@ -25,7 +25,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.DBOptions;
-import org.rocksdb.FlushOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.WriteBatch;
@@ -186,20 +185,142 @@ class TabletStoreTest {
             Replica kept = new Replica(store, metadata("kept", SCHEMA));
             doomed.write(op(INSERT, 1, "a"), op(INSERT, 2, "b"));
             kept.write(op(INSERT, 1, "a"));
+            String doomedFamily = familyOf(store, "doomed");
             store.deleteTablet("doomed");
             byte[] prefix = TabletStore.prefix("doomed");
-            assertThat(keysOutside(prefix, store.db().newIterator())).isEqualTo(1); // kept: one row version
+            assertThat(familyOf(store, "doomed")).isNull();
             assertThat(keysOutside(prefix, store.db().newIterator(store.meta())))
-                    .isEqualTo(2); // kept: directory entry, applied state
+                    .isEqualTo(4); // kept: directory entry, family name, applied state; the layout mark
+            assertThat(familiesOnDisk(dir)).as("dropped with a batch of deleted tablets' families, or later")
+                    .contains(doomedFamily);
             assertThat(store.listTablets()).extracting(m -> m.getTabletId()).containsExactly("kept");
             assertThat(rows(kept.scanAll())).hasSize(1);
+            assertThat(doomed.scanAll().getError().getCode()).as("the deleted tablet's object refuses reads")
+                    .isEqualTo(Code.TABLET_NOT_FOUND);
             assertThatThrownBy(() -> store.openTablet("doomed", kept.clock, TabletOptions.DEFAULT))
                     .isInstanceOfSatisfying(TabletException.class, e -> assertThat(e.code()).isEqualTo(Code.TABLET_NOT_FOUND));
             // and it can be created again, empty
             Replica again = new Replica(store, metadata("doomed", SCHEMA));
             assertThat(rows(again.scanAll())).isEmpty();
             assertThat(again.tablet.lastApplied()).isEqualTo(OpId.ZERO);
+            again.write(op(INSERT, 3, "c"));
+            assertThat(familyOf(store, "doomed")).isNotEqualTo(doomedFamily);
         }
+        try (TabletStore store = TabletStore.open(dir)) {
+            assertThat(familiesOnDisk(dir)).as("open drops the spares and the deleted tablet's family")
+                    .containsExactlyInAnyOrder("default", "meta", familyOf(store, "kept"), familyOf(store, "doomed"));
+            assertThat(rows(new Replica(open(store, "doomed")).scanAll())).containsExactly(Arrays.asList(3L, "c", null));
+            assertThat(rows(new Replica(open(store, "kept")).scanAll())).containsExactly(Arrays.asList(1L, "a", null));
+        }
+    }
+
+    /** RocksDB rewrites its OPTIONS file per create or drop call, so families come and go in batches. */
+    @Test
+    void familiesAreCreatedAheadAndDeletedTabletsFamiliesDroppedInBatches() throws Exception {
+        try (TabletStore store = TabletStore.open(dir)) {
+            Replica first = new Replica(store, metadata("t0", SCHEMA));
+            assertThat(store.rowFamilyNames()).as("one family taken, the rest of the batch spare")
+                    .hasSize(TabletStore.FAMILY_BATCH);
+            first.write(op(INSERT, 1, "a"));
+            List<String> deleted = new java.util.ArrayList<>();
+            for (int i = 1; i <= TabletStore.FAMILY_BATCH; i++) {
+                new Replica(store, metadata("t" + i, SCHEMA)).write(op(INSERT, i, "a"));
+                deleted.add(familyOf(store, "t" + i));
+            }
+            assertThat(store.rowFamilyNames()).hasSize(2 * TabletStore.FAMILY_BATCH);
+            for (int i = 1; i < TabletStore.FAMILY_BATCH; i++) {
+                store.deleteTablet("t" + i);
+            }
+            assertThat(familiesOnDisk(dir)).as("a batch not yet full").containsAll(deleted);
+            store.deleteTablet("t" + TabletStore.FAMILY_BATCH);
+            assertThat(familiesOnDisk(dir)).as("the full batch dropped in one call").doesNotContainAnyElementsOf(deleted);
+            assertThat(store.rowFamilyNames()).doesNotContainAnyElementsOf(deleted).contains(familyOf(store, "t0"));
+            assertThat(rows(first.scanAll())).containsExactly(Arrays.asList(1L, "a", null));
+        }
+    }
+
+    /**
+     * Three tablets of one server taking ascending keys together (the client benchmark's pattern): each
+     * flush must write files of one tablet each, which RocksDB then moves down, never rewrites. In one
+     * shared row family a flush wrote one file spanning all three, and every L0 compaction rewrote them all.
+     */
+    @Test
+    void tabletsIngestingAscendingKeysTogetherFlushFilesOfTheirOwnThatAreMovedNotRewritten() throws Exception {
+        try (TabletStore store = TabletStore.open(dir)) {
+            List<Replica> replicas = List.of(new Replica(store, metadata("a", SCHEMA)),
+                    new Replica(store, metadata("b", SCHEMA)), new Replica(store, metadata("c", SCHEMA)));
+            java.util.Set<String> flushed = new java.util.HashSet<>();
+            for (int flush = 0; flush < 8; flush++) { // RocksDB compacts L0 at 4 files per family
+                for (Replica replica : replicas) {
+                    RowOperationPB[] rows = new RowOperationPB[100];
+                    for (int i = 0; i < rows.length; i++) {
+                        rows[i] = op(INSERT, flush * 100L + i, "v" + i);
+                    }
+                    replica.write(rows);
+                }
+                store.flush();
+                rowFiles(store).stream().filter(file -> file.level() == 0).forEach(file -> flushed.add(file.fileName()));
+            }
+            awaitNoCompactions(store);
+
+            assertThat(flushed).hasSizeGreaterThanOrEqualTo(3 * 8);
+            List<org.rocksdb.LiveFileMetaData> live = rowFiles(store);
+            assertThat(live).as("L0 compacted at least once").anyMatch(file -> file.level() > 0);
+            assertThat(live).extracting(file -> file.fileName()).isSubsetOf(flushed);
+            for (org.rocksdb.LiveFileMetaData file : live) {
+                String tablet = List.of("a", "b", "c").stream()
+                        .filter(id -> familyOf(store, id).equals(new String(file.columnFamilyName()))).findFirst().orElseThrow();
+                byte[] prefix = TabletStore.prefix(tablet);
+                assertThat(Arrays.equals(file.smallestKey(), 1, 1 + prefix.length, prefix, 0, prefix.length)
+                        && Arrays.equals(file.largestKey(), 1, 1 + prefix.length, prefix, 0, prefix.length))
+                        .as("%s holds rows of tablet %s alone", file.fileName(), tablet).isTrue();
+            }
+            for (Replica replica : replicas) {
+                assertThat(replica.tablet.checksum(ChecksumRequestPB.getDefaultInstance()).getRows()).isEqualTo(800);
+            }
+        }
+        try (TabletStore store = TabletStore.open(dir)) {
+            assertThat(store.listTablets()).extracting(m -> m.getTabletId()).containsExactlyInAnyOrder("a", "b", "c");
+            for (String id : List.of("a", "b", "c")) {
+                assertThat(open(store, id).checksum(ChecksumRequestPB.getDefaultInstance()).getRows())
+                        .as("tablet %s after reopen", id).isEqualTo(800);
+            }
+        }
+    }
+
+    /** A crash between deleting a tablet's directory entry and dropping its family (or mid create) leaves a family nobody owns. */
+    @Test
+    void aFamilyNoTabletOwnsIsDroppedOnOpen() throws Exception {
+        try (TabletStore store = TabletStore.open(dir)) {
+            new Replica(store, metadata("t", SCHEMA)).write(op(INSERT, 1, "a"));
+        }
+        String orphan = "r-999";
+        withRawDb(dir, (db, families) -> {
+            ColumnFamilyHandle family = db.createColumnFamily(new ColumnFamilyDescriptor(orphan.getBytes()));
+            db.put(family, new byte[] {2, 1, 2, 3}, new byte[] {4});
+            family.close();
+        });
+        assertThat(familiesOnDisk(dir)).contains(orphan);
+        try (TabletStore store = TabletStore.open(dir)) {
+            assertThat(store.rowFamilyNames()).containsExactly(familyOf(store, "t"));
+            assertThat(rows(new Replica(open(store, "t")).scanAll())).containsExactly(Arrays.asList(1L, "a", null));
+        }
+        assertThat(familiesOnDisk(dir)).doesNotContain(orphan);
+    }
+
+    @Test
+    void aTabletWhoseFamilyIsMissingFailsTheOpenNamingIt() throws Exception {
+        try (TabletStore store = TabletStore.open(dir)) {
+            new Replica(store, metadata("lost", SCHEMA)).write(op(INSERT, 1, "a"));
+            new Replica(store, metadata("fine", SCHEMA)).write(op(INSERT, 1, "a"));
+        }
+        String[] lost = new String[1];
+        withRawDb(dir, (db, families) -> {
+            lost[0] = rawFamilyOf(db, families, "lost");
+            db.dropColumnFamily(families.get(lost[0]));
+        });
+        assertThatThrownBy(() -> TabletStore.open(dir)).isInstanceOf(java.io.IOException.class)
+                .hasMessageContaining("tablet lost ").hasMessageContaining(lost[0] + " is missing");
     }
 
     /**
@@ -221,21 +342,71 @@ class TabletStoreTest {
                 store.flush();
                 rowFiles(store).stream().filter(file -> file.level() == 0).forEach(file -> flushed.add(file.fileName()));
             }
-            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
-            while (!"0".equals(store.db().getProperty("rocksdb.compaction-pending"))
-                    || !"0".equals(store.db().getProperty("rocksdb.num-running-compactions"))) {
-                assertThat(System.nanoTime()).as("compactions done within 30 s").isLessThan(deadline);
-                Thread.sleep(10);
-            }
+            awaitNoCompactions(store);
             assertThat(flushed).hasSizeGreaterThanOrEqualTo(8);
             assertThat(rowFiles(store)).as("L0 compacted at least once").anyMatch(file -> file.level() > 0);
             assertThat(rowFiles(store)).extracting(file -> file.fileName()).isSubsetOf(flushed);
         }
     }
 
+    /** Waits, up to 30 s, until no family has a compaction pending or running. */
+    private static void awaitNoCompactions(TabletStore store) throws Exception {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        while (store.db().getAggregatedLongProperty("rocksdb.compaction-pending") != 0
+                || store.db().getAggregatedLongProperty("rocksdb.num-running-compactions") != 0) {
+            assertThat(System.nanoTime()).as("compactions done within 30 s").isLessThan(deadline);
+            Thread.sleep(10);
+        }
+    }
+
+    /** The live SST files of every tablet's row family. */
     private static List<org.rocksdb.LiveFileMetaData> rowFiles(TabletStore store) {
         return store.db().getLiveFilesMetaData().stream()
-                .filter(file -> Arrays.equals(file.columnFamilyName(), RocksDB.DEFAULT_COLUMN_FAMILY)).toList();
+                .filter(file -> new String(file.columnFamilyName()).startsWith(TabletStore.ROW_FAMILY_PREFIX)).toList();
+    }
+
+    private static String familyOf(TabletStore store, String tabletId) {
+        return store.rowFamilyName(TabletStore.prefix(tabletId));
+    }
+
+    /** The row family name a closed store records for the tablet. */
+    private static String rawFamilyOf(RocksDB db, java.util.Map<String, ColumnFamilyHandle> families, String tabletId)
+            throws Exception {
+        return new String(db.get(families.get("meta"), TabletStore.rowFamilyKey(TabletStore.prefix(tabletId))));
+    }
+
+    private static Tablet open(TabletStore store, String tabletId) {
+        return store.openTablet(tabletId, new basalt.common.time.HybridClock(new TabletHarness.ManualClock()),
+                TabletOptions.DEFAULT);
+    }
+
+    private static List<String> familiesOnDisk(Path dir) throws Exception {
+        try (org.rocksdb.Options options = new org.rocksdb.Options()) {
+            return RocksDB.listColumnFamilies(options, dir.toString()).stream().map(String::new).toList();
+        }
+    }
+
+    interface RawDbWork {
+        void run(RocksDB db, java.util.Map<String, ColumnFamilyHandle> families) throws Exception;
+    }
+
+    /** Opens the closed store as a plain RocksDB with every family, by name, to rewrite it as an older or damaged one. */
+    private static void withRawDb(Path dir, RawDbWork work) throws Exception {
+        List<ColumnFamilyDescriptor> descriptors = familiesOnDisk(dir).stream()
+                .map(name -> new ColumnFamilyDescriptor(name.getBytes())).toList();
+        List<ColumnFamilyHandle> handles = new java.util.ArrayList<>();
+        try (DBOptions options = new DBOptions();
+             RocksDB db = RocksDB.open(options, dir.toString(), descriptors, handles)) {
+            java.util.Map<String, ColumnFamilyHandle> byName = new java.util.HashMap<>();
+            for (int i = 0; i < descriptors.size(); i++) {
+                byName.put(new String(descriptors.get(i).getName()), handles.get(i));
+            }
+            try {
+                work.run(db, byName); // writes go through the WAL: the next open recovers them
+            } finally {
+                handles.forEach(ColumnFamilyHandle::close);
+            }
+        }
     }
 
     /** A store from before the meta family: every key in the default family, as the single-family layout had them. */
@@ -248,42 +419,115 @@ class TabletStoreTest {
             replica.write(op(UPDATE, 2, "b2"));
             applied = replica.tablet.lastApplied();
         }
-        moveMetaFamilyIntoTheDefaultOne(dir);
+        rewriteIntoTheSharedRowFamily(dir, true);
+        assertThat(familiesOnDisk(dir)).containsExactly("default");
 
         for (int open = 0; open < 2; open++) { // the second open finds the move done
             try (TabletStore store = TabletStore.open(dir)) {
                 assertThat(store.listTablets()).extracting(m -> m.getTabletId()).containsExactly("t");
-                Replica replica = new Replica(store.openTablet("t", new basalt.common.time.HybridClock(
-                        new TabletHarness.ManualClock()), TabletOptions.DEFAULT));
+                Replica replica = new Replica(open(store, "t"));
                 assertThat(replica.tablet.lastApplied()).isEqualTo(applied);
                 assertThat(replica.tablet.durableIndex()).isEqualTo(applied.index());
                 assertThat(rows(replica.scanAll())).containsExactly(Arrays.asList(1L, "a", null), Arrays.asList(2L, "b2", null));
                 byte[] none = new byte[TabletStore.PREFIX_BYTES];
-                assertThat(keysOutside(none, store.db().newIterator())).isEqualTo(3); // the row versions alone
-                assertThat(keysOutside(none, store.db().newIterator(store.meta()))).isEqualTo(2);
+                assertThat(keysOutside(none, store.db().newIterator())).as("the default family is empty").isZero();
+                assertThat(keysOutside(none, store.db().newIterator(store.meta()))).isEqualTo(4); // + family name, mark
             }
+        }
+        try (TabletStore store = TabletStore.open(dir)) {
+            assertThat(familiesOnDisk(dir)).containsExactlyInAnyOrder("default", "meta", familyOf(store, "t"));
         }
     }
 
-    /** Rewrites a closed store into the layout of before the meta family: its keys in the default family, no meta family. */
-    private static void moveMetaFamilyIntoTheDefaultOne(Path dir) throws Exception {
-        List<ColumnFamilyHandle> handles = new java.util.ArrayList<>();
-        try (DBOptions options = new DBOptions();
-             RocksDB db = RocksDB.open(options, dir.toString(), List.of(
-                     new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY),
-                     new ColumnFamilyDescriptor(TabletStore.META_FAMILY)), handles);
-             WriteBatch batch = new WriteBatch();
-             RocksIterator meta = db.newIterator(handles.get(1));
-             FlushOptions flush = new FlushOptions().setWaitForFlush(true)) {
-            for (meta.seekToFirst(); meta.isValid(); meta.next()) {
-                batch.put(handles.get(0), meta.key(), meta.value());
+    /** The layout before tablet families: per-tablet keys in meta, every tablet's rows in the default family. */
+    @Test
+    void rowsInTheSharedFamilyMoveIntoTheirTabletsFamiliesInChunks() throws Exception {
+        int big = TabletStore.MOVE_CHUNK_KEYS * 2 + 500; // three chunks
+        try (TabletStore store = TabletStore.open(dir)) {
+            insertAscending(new Replica(store, metadata("big", SCHEMA)), big);
+            insertAscending(new Replica(store, metadata("small", SCHEMA)), 10);
+        }
+        rewriteIntoTheSharedRowFamily(dir, false);
+        assertThat(familiesOnDisk(dir)).containsExactlyInAnyOrder("default", "meta");
+
+        try (TabletStore store = TabletStore.open(dir)) {
+            assertThat(store.rowFamilyNames()).containsExactlyInAnyOrder(familyOf(store, "big"), familyOf(store, "small"));
+            assertThat(open(store, "big").checksum(ChecksumRequestPB.getDefaultInstance()).getRows()).isEqualTo(big);
+            assertThat(open(store, "small").checksum(ChecksumRequestPB.getDefaultInstance()).getRows()).isEqualTo(10);
+            assertThat(keysOutside(new byte[TabletStore.PREFIX_BYTES], store.db().newIterator())).isZero();
+        }
+    }
+
+    /** A crash part way through the move: some of a tablet's rows in its family, the rest still in the default one. */
+    @Test
+    void aMoveCutShortByACrashResumesAtTheNextOpen() throws Exception {
+        OpId applied;
+        ChecksumResponsePB before;
+        try (TabletStore store = TabletStore.open(dir)) {
+            Replica replica = new Replica(store, metadata("t", SCHEMA));
+            insertAscending(replica, 300);
+            replica.write(op(UPDATE, 7, "seven"), op(basalt.proto.OperationType.DELETE, 8));
+            applied = replica.tablet.lastApplied();
+            before = replica.tablet.checksum(ChecksumRequestPB.newBuilder()
+                    .setSnapshotTimestamp(replica.tablet.newestAppliedTimestamp()).build());
+        }
+        withRawDb(dir, (db, families) -> {
+            assertThat(moveKeys(db, families.get(rawFamilyOf(db, families, "t")), families.get("default"), 150))
+                    .isEqualTo(150);
+        });
+
+        try (TabletStore store = TabletStore.open(dir)) {
+            Tablet tablet = open(store, "t");
+            assertThat(tablet.lastApplied()).isEqualTo(applied);
+            assertThat(tablet.checksum(ChecksumRequestPB.newBuilder().setSnapshotTimestamp(before.getSnapshotTimestamp())
+                    .build())).isEqualTo(before);
+            assertThat(keysOutside(new byte[TabletStore.PREFIX_BYTES], store.db().newIterator())).isZero();
+            assertThat(new Replica(tablet).write(op(INSERT, 299, "exists")).getRowErrorsList())
+                    .extracting(e -> e.getError().getCode()).containsExactly(Code.ALREADY_PRESENT);
+        }
+    }
+
+    private static void insertAscending(Replica replica, int rows) {
+        for (int from = 0; from < rows; from += 5_000) {
+            RowOperationPB[] batch = new RowOperationPB[Math.min(5_000, rows - from)];
+            for (int i = 0; i < batch.length; i++) {
+                batch[i] = op(INSERT, (long) from + i, "v");
             }
-            try (WriteOptions write = new WriteOptions()) {
-                db.write(write, batch);
+            assertThat(replica.write(batch).getRowErrorsList()).isEmpty();
+        }
+    }
+
+    /**
+     * Rewrites a closed store into an older layout: every tablet's rows in the default family, no tablet
+     * families, no layout mark; with {@code metaToo} the meta keys too and no meta family (the first layout).
+     */
+    private static void rewriteIntoTheSharedRowFamily(Path dir, boolean metaToo) throws Exception {
+        withRawDb(dir, (db, families) -> {
+            ColumnFamilyHandle shared = families.get("default");
+            ColumnFamilyHandle meta = families.get("meta");
+            db.delete(meta, TabletStore.LAYOUT_KEY);
+            db.deleteRange(meta, new byte[] {TabletStore.ROW_FAMILY}, new byte[] {TabletStore.ROW_FAMILY + 1});
+            for (java.util.Map.Entry<String, ColumnFamilyHandle> family : families.entrySet()) {
+                if (family.getKey().startsWith(TabletStore.ROW_FAMILY_PREFIX)
+                        || (metaToo && family.getKey().equals("meta"))) {
+                    moveKeys(db, family.getValue(), shared, Integer.MAX_VALUE);
+                    db.dropColumnFamily(family.getValue());
+                }
             }
-            db.flush(flush, handles.get(0));
-            db.dropColumnFamily(handles.get(1));
-            handles.forEach(ColumnFamilyHandle::close);
+        });
+    }
+
+    /** Moves the first {@code most} keys of one family to another in one batch; returns how many. */
+    private static int moveKeys(RocksDB db, ColumnFamilyHandle from, ColumnFamilyHandle to, int most) throws Exception {
+        try (WriteBatch batch = new WriteBatch(); RocksIterator keys = db.newIterator(from);
+             WriteOptions write = new WriteOptions()) {
+            int moved = 0;
+            for (keys.seekToFirst(); keys.isValid() && moved < most; keys.next(), moved++) {
+                batch.put(to, keys.key(), keys.value());
+                batch.delete(from, keys.key());
+            }
+            db.write(write, batch);
+            return moved;
         }
     }
 
@@ -298,6 +542,12 @@ class TabletStoreTest {
             }
             return keys;
         }
+    }
+
+    @Test
+    void aMemtableBudgetBelowOneTabletsMemtableIsRefusedNamingBoth() {
+        assertThatThrownBy(() -> new TabletStore.StoreOptions(true, 1 << 20)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("memtable budget of 1048576 bytes").hasMessageContaining("(67108864 bytes)");
     }
 
     @Test

@@ -73,6 +73,46 @@ class WriteBatchBuilderTest {
         }
     }
 
+    /**
+     * Tablets' rows go to families of their own, whose ids grow past 127 (a two-byte varint) on a server
+     * that created more than a hundred tablets.
+     */
+    @Test
+    void batchesForTabletFamiliesAreTheOnesRocksDbBuildsWhateverTheFamilyId(@TempDir Path dir) throws Exception {
+        List<org.rocksdb.ColumnFamilyDescriptor> descriptors = new java.util.ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            descriptors.add(new org.rocksdb.ColumnFamilyDescriptor(("t-" + i).getBytes()));
+        }
+        try (org.rocksdb.Options options = new org.rocksdb.Options().setCreateIfMissing(true);
+             RocksDB db = RocksDB.open(options, dir.toString());
+             org.rocksdb.WriteOptions write = new org.rocksdb.WriteOptions()) {
+            List<org.rocksdb.ColumnFamilyHandle> families = db.createColumnFamilies(descriptors);
+            try {
+                for (org.rocksdb.ColumnFamilyHandle family : List.of(families.get(0), families.get(199))) {
+                    WriteBatchBuilder builder = new WriteBatchBuilder(0);
+                    try (WriteBatch reference = new WriteBatch()) {
+                        builder.put(family, new byte[] {2, 1}, "row".getBytes());
+                        reference.put(family, new byte[] {2, 1}, "row".getBytes());
+                        builder.put(family, new byte[] {2, 2}, new byte[200]);
+                        reference.put(family, new byte[] {2, 2}, new byte[200]);
+                        builder.delete(family, new byte[] {2, 2});
+                        reference.delete(family, new byte[] {2, 2});
+                        assertThat(builder.serialized()).as("family id %s", family.getID()).isEqualTo(reference.data());
+                    }
+                    try (WriteBatch batch = builder.build()) {
+                        db.write(write, batch);
+                    }
+                    assertThat(db.get(family, new byte[] {2, 1})).isEqualTo("row".getBytes());
+                    assertThat(db.get(family, new byte[] {2, 2})).isNull();
+                    assertThat(db.get(new byte[] {2, 1})).as("not in the default family").isNull();
+                }
+                assertThat(families.get(199).getID()).isGreaterThan(127);
+            } finally {
+                families.forEach(org.rocksdb.ColumnFamilyHandle::close);
+            }
+        }
+    }
+
     @Provide
     Arbitrary<List<Op>> ops() {
         Arbitrary<byte[]> keys = Arbitraries.bytes().array(byte[].class).ofMinSize(1).ofMaxSize(300);
