@@ -249,19 +249,7 @@ class TabletStoreTest {
         try (TabletStore store = TabletStore.open(dir)) {
             List<Replica> replicas = List.of(new Replica(store, metadata("a", SCHEMA)),
                     new Replica(store, metadata("b", SCHEMA)), new Replica(store, metadata("c", SCHEMA)));
-            java.util.Set<String> flushed = new java.util.HashSet<>();
-            for (int flush = 0; flush < 8; flush++) { // RocksDB compacts L0 at 4 files per family
-                for (Replica replica : replicas) {
-                    RowOperationPB[] rows = new RowOperationPB[100];
-                    for (int i = 0; i < rows.length; i++) {
-                        rows[i] = op(INSERT, flush * 100L + i, "v" + i);
-                    }
-                    replica.write(rows);
-                }
-                store.flush();
-                rowFiles(store).stream().filter(file -> file.level() == 0).forEach(file -> flushed.add(file.fileName()));
-            }
-            awaitNoCompactions(store);
+            java.util.Set<String> flushed = flushAscendingRowsEightTimes(store, replicas);
 
             assertThat(flushed).hasSizeGreaterThanOrEqualTo(3 * 8);
             List<org.rocksdb.LiveFileMetaData> live = rowFiles(store);
@@ -332,17 +320,7 @@ class TabletStoreTest {
     void flushedFilesOfAscendingRowsAreMovedDownNotRewritten() throws Exception {
         try (TabletStore store = TabletStore.open(dir)) {
             Replica replica = new Replica(store, metadata("t", SCHEMA));
-            java.util.Set<String> flushed = new java.util.HashSet<>();
-            for (int flush = 0; flush < 8; flush++) { // RocksDB compacts L0 at 4 files
-                RowOperationPB[] rows = new RowOperationPB[100];
-                for (int i = 0; i < rows.length; i++) {
-                    rows[i] = op(INSERT, flush * 100L + i, "v" + i);
-                }
-                replica.write(rows);
-                store.flush();
-                rowFiles(store).stream().filter(file -> file.level() == 0).forEach(file -> flushed.add(file.fileName()));
-            }
-            awaitNoCompactions(store);
+            java.util.Set<String> flushed = flushAscendingRowsEightTimes(store, List.of(replica));
             assertThat(flushed).hasSizeGreaterThanOrEqualTo(8);
             assertThat(rowFiles(store)).as("L0 compacted at least once").anyMatch(file -> file.level() > 0);
             assertThat(rowFiles(store)).extracting(file -> file.fileName()).isSubsetOf(flushed);
@@ -360,6 +338,28 @@ class TabletStoreTest {
     }
 
     /** The live SST files of every tablet's row family. */
+    /**
+     * Eight rounds of 100 ascending inserts into each tablet, each round flushed (RocksDB compacts L0 at 4 files
+     * per family); returns the names of every L0 file the flushes made, after compactions have settled.
+     */
+    private static java.util.Set<String> flushAscendingRowsEightTimes(TabletStore store, List<Replica> replicas)
+            throws Exception {
+        java.util.Set<String> flushed = new java.util.HashSet<>();
+        for (int flush = 0; flush < 8; flush++) {
+            for (Replica replica : replicas) {
+                RowOperationPB[] rows = new RowOperationPB[100];
+                for (int i = 0; i < rows.length; i++) {
+                    rows[i] = op(INSERT, flush * 100L + i, "v" + i);
+                }
+                replica.write(rows);
+            }
+            store.flush();
+            rowFiles(store).stream().filter(file -> file.level() == 0).forEach(file -> flushed.add(file.fileName()));
+        }
+        awaitNoCompactions(store);
+        return flushed;
+    }
+
     private static List<org.rocksdb.LiveFileMetaData> rowFiles(TabletStore store) {
         return store.db().getLiveFilesMetaData().stream()
                 .filter(file -> new String(file.columnFamilyName()).startsWith(TabletStore.ROW_FAMILY_PREFIX)).toList();
