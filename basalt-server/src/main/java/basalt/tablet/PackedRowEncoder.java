@@ -22,7 +22,7 @@ final class PackedRowEncoder {
 
     PackedRowEncoder(Schema schema) {
         this.schema = schema;
-        this.types = WriteValidator.cellTypes(schema).toArray(CellType[]::new);
+        this.types = schema.cellTypes().toArray(CellType[]::new);
         this.idVarints = new byte[schema.columnCount()][];
         for (int i = 0; i < idVarints.length; i++) {
             byte[] varint = new byte[5];

@@ -59,8 +59,6 @@ public final class WriteValidator {
     private final PartitionPB partition;
     private final int maxCellBytes;
     private final int maxOperationsPerWrite;
-    private final List<CellType> cellTypes;
-    private final List<String> columnNames;
 
     public WriteValidator(Schema schema, PartitionSchema partitionSchema, PartitionPB partition, int maxCellBytes,
                           int maxOperationsPerWrite) {
@@ -69,8 +67,6 @@ public final class WriteValidator {
         this.partition = partition;
         this.maxCellBytes = maxCellBytes;
         this.maxOperationsPerWrite = maxOperationsPerWrite;
-        this.cellTypes = cellTypes(schema);
-        this.columnNames = columnNames(schema);
     }
 
     public Result validate(String tabletId, WriteRequestPB request) {
@@ -134,7 +130,8 @@ public final class WriteValidator {
     private Result validatePacked(ByteString block) {
         PackedRows.Index index;
         try {
-            index = PackedRows.index(block.toByteArray(), cellTypes, columnNames, maxOperationsPerWrite);
+            index = PackedRows.index(block.toByteArray(), schema.cellTypes(), schema.columnNames(),
+                    maxOperationsPerWrite);
         } catch (MalformedRowsException e) {
             throw TabletException.invalid("%s", e.getMessage());
         }
@@ -192,17 +189,19 @@ public final class WriteValidator {
     /** What {@link PackedRows#decode} would give as the row's error: its first bad BOOL byte or non-UTF-8 STRING. */
     private String contentError(PackedRows.Index index, int row) {
         byte[] block = index.block();
-        for (int i = 0; i < cellTypes.size(); i++) {
-            CellType type = cellTypes.get(i);
+        List<CellType> types = schema.cellTypes();
+        List<String> names = schema.columnNames();
+        for (int i = 0; i < types.size(); i++) {
+            CellType type = types.get(i);
             if ((type != CellType.BOOL && type != CellType.STRING) || !index.isSet(row, i) || index.isNull(row, i)) {
                 continue;
             }
             int at = index.cellStart(row, i);
             if (type == CellType.BOOL && block[at] != 0 && block[at] != 1) {
-                return "column '" + columnNames.get(i) + "': BOOL byte " + block[at] + " is neither 0 nor 1";
+                return "column '" + names.get(i) + "': BOOL byte " + block[at] + " is neither 0 nor 1";
             }
             if (type == CellType.STRING && !UnsafeByteOperations.unsafeWrap(block, at, index.cellLength(row, i)).isValidUtf8()) {
-                return "column '" + columnNames.get(i) + "': not valid UTF-8";
+                return "column '" + names.get(i) + "': not valid UTF-8";
             }
         }
         return null;
@@ -214,7 +213,7 @@ public final class WriteValidator {
         byte[] block = index.block();
         for (int i = 0; i < schema.keyColumnCount(); i++) {
             int at = index.cellStart(row, i);
-            cells[i] = switch (cellTypes.get(i)) {
+            cells[i] = switch (schema.cellTypes().get(i)) {
                 case INT8, INT16, INT32, INT64, TIMESTAMP -> index.integer(row, i);
                 case BOOL -> block[at] == 1;
                 case FLOAT -> Float.intBitsToFloat(index.floatBits(row, i));
@@ -231,12 +230,12 @@ public final class WriteValidator {
      * caller checked the version): a block that does not index is a broken entry, not bad input.
      */
     static PackedRows.Index indexPacked(Schema schema, ByteString block) {
-        return PackedRows.index(block.toByteArray(), cellTypes(schema), columnNames(schema), Integer.MAX_VALUE);
+        return PackedRows.index(block.toByteArray(), schema.cellTypes(), schema.columnNames(), Integer.MAX_VALUE);
     }
 
     /** One row of a replicated block, decoded into cells. */
     static Row decodePackedRow(Schema schema, PackedRows.Index index, int row) {
-        return fromPacked(schema, PackedRows.decodeRow(index, cellTypes(schema), columnNames(schema), row));
+        return fromPacked(schema, PackedRows.decodeRow(index, schema.cellTypes(), schema.columnNames(), row));
     }
 
     private static Row fromPacked(Schema schema, PackedRows.Row packed) {
@@ -256,13 +255,6 @@ public final class WriteValidator {
         return new Row(type, cells, packed.set(), null);
     }
 
-    static List<CellType> cellTypes(Schema schema) {
-        return schema.cellTypes();
-    }
-
-    static List<String> columnNames(Schema schema) {
-        return schema.columnNames();
-    }
 
     private static void checkType(OperationType type) {
         if (type == OperationType.OPERATION_TYPE_UNSPECIFIED || type == OperationType.UNRECOGNIZED) {

@@ -33,8 +33,8 @@ class PackedRowEncoderTest {
     @Property(tries = 400)
     void keysAndNewRowValuesFromTheBlockEqualTheObjectPath(@ForAll("cases") Case c) {
         Schema schema = c.schema();
-        PackedRows.Index index = PackedRows.index(c.block(), WriteValidator.cellTypes(schema),
-                WriteValidator.columnNames(schema), Integer.MAX_VALUE);
+        PackedRows.Index index = PackedRows.index(c.block(), schema.cellTypes(),
+                schema.columnNames(), Integer.MAX_VALUE);
         PackedRowEncoder encoder = new PackedRowEncoder(schema);
 
         for (int row = 0; row < index.rowCount(); row++) {
@@ -51,10 +51,10 @@ class PackedRowEncoderTest {
         Schema schema = schema(List.of(DataType.FLOAT, DataType.DOUBLE, DataType.STRING, DataType.BINARY),
                 List.of(3, 7, 1, 200), 3);
         Object[] cells = {Float.intBitsToFloat(0x7fc00001), -0.0, "a\u0000b", new byte[] {0, 0, 1}};
-        byte[] block = new PackedRows.Writer(WriteValidator.cellTypes(schema), WriteValidator.columnNames(schema), 64)
+        byte[] block = new PackedRows.Writer(schema.cellTypes(), schema.columnNames(), 64)
                 .add(OperationType.INSERT.getNumber(), cells, new boolean[] {true, true, true, true}).toByteArray();
-        PackedRows.Index index = PackedRows.index(block, WriteValidator.cellTypes(schema),
-                WriteValidator.columnNames(schema), 10);
+        PackedRows.Index index = PackedRows.index(block, schema.cellTypes(),
+                schema.columnNames(), 10);
         WriteValidator.Row decoded = WriteValidator.decodePackedRow(schema, index, 0);
         PackedRowEncoder encoder = new PackedRowEncoder(schema);
 
@@ -73,8 +73,8 @@ class PackedRowEncoderTest {
             Arbitrary<Integer> keyCount = Arbitraries.integers().between(1, columnTypes.size());
             return Combinators.combine(ids, keyCount).as((columnIds, keys) -> schema(columnTypes, columnIds, keys))
                     .flatMap(schema -> rows(schema).list().ofMinSize(1).ofMaxSize(8).map(rows -> {
-                        PackedRows.Writer writer = new PackedRows.Writer(WriteValidator.cellTypes(schema),
-                                WriteValidator.columnNames(schema), 64);
+                        PackedRows.Writer writer = new PackedRows.Writer(schema.cellTypes(),
+                                schema.columnNames(), 64);
                         for (Object[] row : rows) {
                             boolean[] set = (boolean[]) row[1];
                             writer.add(OperationType.UPSERT.getNumber(), (Object[]) row[0], set);

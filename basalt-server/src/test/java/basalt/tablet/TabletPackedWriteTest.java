@@ -75,8 +75,8 @@ class TabletPackedWriteTest {
     }
 
     static ByteString block(List<PackedOp> operations) {
-        PackedRows.Writer writer = new PackedRows.Writer(WriteValidator.cellTypes(SCHEMA),
-                WriteValidator.columnNames(SCHEMA), 256);
+        PackedRows.Writer writer = new PackedRows.Writer(SCHEMA.cellTypes(),
+                SCHEMA.columnNames(), 256);
         for (PackedOp operation : operations) {
             Object[] cells = new Object[SCHEMA.columnCount()];
             boolean[] set = new boolean[SCHEMA.columnCount()];
@@ -185,7 +185,7 @@ class TabletPackedWriteTest {
     @Test
     void theLeaderRefusesExactlyTheStringsTheDecoderCallsNotUtf8AndOnlyTheirRows() {
         // The same layout with the STRING column written as BINARY: any bytes can go into the block.
-        List<basalt.common.row.CellType> asBinary = WriteValidator.cellTypes(SCHEMA).stream()
+        List<basalt.common.row.CellType> asBinary = SCHEMA.cellTypes().stream()
                 .map(type -> type == basalt.common.row.CellType.STRING ? basalt.common.row.CellType.BINARY : type)
                 .toList();
         byte[][] pieces = {{'a'}, {0}, {(byte) 0xC3, (byte) 0xA9}, {(byte) 0xE2, (byte) 0x82, (byte) 0xAC},
@@ -194,7 +194,7 @@ class TabletPackedWriteTest {
                 {(byte) 0xF4, (byte) 0x90, (byte) 0x80, (byte) 0x80} /* above U+10FFFF */, {(byte) 0x80}, {(byte) 0xE2},
                 {(byte) 0xFF}};
         Random random = new Random(11);
-        PackedRows.Writer writer = new PackedRows.Writer(asBinary, WriteValidator.columnNames(SCHEMA), 256);
+        PackedRows.Writer writer = new PackedRows.Writer(asBinary, SCHEMA.columnNames(), 256);
         for (int row = 0; row < 300; row++) {
             java.io.ByteArrayOutputStream name = new java.io.ByteArrayOutputStream();
             for (int i = 0, n = random.nextInt(4); i < n; i++) {
@@ -206,8 +206,8 @@ class TabletPackedWriteTest {
         }
         byte[] block = writer.toByteArray();
         List<String> expected = new ArrayList<>();
-        List<PackedRows.Row> decoded = PackedRows.decode(block, WriteValidator.cellTypes(SCHEMA),
-                WriteValidator.columnNames(SCHEMA), 1000);
+        List<PackedRows.Row> decoded = PackedRows.decode(block, SCHEMA.cellTypes(),
+                SCHEMA.columnNames(), 1000);
         for (int row = 0; row < decoded.size(); row++) {
             if (decoded.get(row).error() != null) {
                 expected.add(row + " INVALID_ARGUMENT row " + row + ": " + decoded.get(row).error());
@@ -227,7 +227,7 @@ class TabletPackedWriteTest {
         Schema flags = Schema.parse("id INT64 KEY, on BOOL");
         try (TabletStore store = TabletStore.open(dir.resolve("flags"))) {
             Replica replica = new Replica(store, metadata("t1", flags));
-            byte[] block = new PackedRows.Writer(WriteValidator.cellTypes(flags), WriteValidator.columnNames(flags), 64)
+            byte[] block = new PackedRows.Writer(flags.cellTypes(), flags.columnNames(), 64)
                     .add(INSERT.getNumber(), new Object[] {1L, true}, new boolean[] {true, true})
                     .add(INSERT.getNumber(), new Object[] {2L, false}, new boolean[] {true, true}).toByteArray();
             block[block.length - 1] = 7; // row 1's BOOL cell, the block's last byte
@@ -243,7 +243,7 @@ class TabletPackedWriteTest {
 
     @Test
     void unknownOperationTypeSpoilsOnlyItsRow() {
-        PackedRows.Writer writer = new PackedRows.Writer(WriteValidator.cellTypes(SCHEMA), WriteValidator.columnNames(SCHEMA), 64)
+        PackedRows.Writer writer = new PackedRows.Writer(SCHEMA.cellTypes(), SCHEMA.columnNames(), 64)
                 .add(INSERT.getNumber(), new Object[] {1L, "a", null}, new boolean[] {true, true, false})
                 .add(77, new Object[] {2L, "b", null}, new boolean[] {true, true, false});
         WriteResponsePB response = packed.write(WriteRequestPB.newBuilder().setTabletId("t1")
