@@ -494,8 +494,7 @@ public final class TabletStore implements AutoCloseable {
                 family = db.get(meta, rowFamilyKey(prefix));
                 batch.delete(meta, metadataKey(prefix));
                 batch.delete(meta, rowFamilyKey(prefix));
-                batch.deleteRange(meta, concat(dataPrefix(prefix), new byte[] {0x00}),
-                        concat(dataPrefix(prefix), new byte[] {(byte) 0xFF}));
+                deleteDataKeys(batch, meta, prefix); // its rows go with its family
                 write(batch);
             } catch (RocksDBException e) {
                 throw failure("delete tablet " + tabletId, e);
@@ -577,10 +576,15 @@ public final class TabletStore implements AutoCloseable {
 
     /** Puts into the batch the deletion of every key of the tablet but its directory entry: rows and meta. */
     void deleteData(WriteBatch batch, byte[] prefix, ColumnFamilyHandle rows) throws RocksDBException {
-        byte[] start = concat(dataPrefix(prefix), new byte[] {0x00});
-        byte[] end = concat(dataPrefix(prefix), new byte[] {(byte) 0xFF});
-        batch.deleteRange(rows, start, end);
-        batch.deleteRange(meta, start, end);
+        deleteDataKeys(batch, rows, prefix);
+        deleteDataKeys(batch, meta, prefix);
+    }
+
+    /** Puts into the batch the deletion of every key under {@code DATA P} in one family. */
+    private static void deleteDataKeys(WriteBatch batch, ColumnFamilyHandle family, byte[] prefix)
+            throws RocksDBException {
+        batch.deleteRange(family, concat(dataPrefix(prefix), new byte[] {0x00}),
+                concat(dataPrefix(prefix), new byte[] {(byte) 0xFF}));
     }
 
     // ---- tablet families ----

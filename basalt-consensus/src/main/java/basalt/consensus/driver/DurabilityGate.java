@@ -30,28 +30,8 @@ import java.util.List;
  * smaller number finds nothing left.
  */
 final class DurabilityGate {
-    /** A WAL write awaiting its fsync, and the messages that may leave only after it. */
-    private static final class PendingWrite {
-        final long writeNumber;
-        final OpId lastWritten;
-        /** The Ready's own (immutable) list until a later Ready adds to it: most writes gate one message or none. */
-        List<Message> afterDurable;
-        boolean copied;
-
-        PendingWrite(long writeNumber, OpId lastWritten, List<Message> afterDurable) {
-            this.writeNumber = writeNumber;
-            this.lastWritten = lastWritten;
-            this.afterDurable = afterDurable;
-        }
-
-        void add(List<Message> messages) {
-            if (!copied) {
-                afterDurable = new ArrayList<>(afterDurable);
-                copied = true;
-            }
-            afterDurable.addAll(messages);
-        }
-    }
+    /** A WAL write awaiting its fsync, and the messages that may leave only after it (a list of its own). */
+    private record PendingWrite(long writeNumber, OpId lastWritten, List<Message> afterDurable) {}
 
     private final Transport transport;
     // Guarded by this: the group's thread adds, syncer threads take.
@@ -61,12 +41,9 @@ final class DurabilityGate {
         this.transport = transport;
     }
 
-    /**
-     * Group thread: write {@code writeNumber} (numbers rise) ends at {@code lastWritten}; {@code afterDurable}
-     * (not modified by the caller afterwards) waits for it.
-     */
+    /** Group thread: write {@code writeNumber} (numbers rise) ends at {@code lastWritten}; {@code afterDurable} waits for it. */
     synchronized void register(long writeNumber, OpId lastWritten, List<Message> afterDurable) {
-        pending.addLast(new PendingWrite(writeNumber, lastWritten, afterDurable));
+        pending.addLast(new PendingWrite(writeNumber, lastWritten, new ArrayList<>(afterDurable)));
     }
 
     /** Group thread: sends {@code messages} once every write registered so far is durable (now, when none waits). */
@@ -77,7 +54,7 @@ final class DurabilityGate {
         if (pending.isEmpty()) {
             messages.forEach(transport::send);
         } else {
-            pending.peekLast().add(messages);
+            pending.peekLast().afterDurable().addAll(messages);
         }
     }
 
@@ -87,10 +64,10 @@ final class DurabilityGate {
      */
     synchronized OpId release(long writeNumber) {
         OpId durable = null;
-        while (!pending.isEmpty() && pending.peekFirst().writeNumber <= writeNumber) {
+        while (!pending.isEmpty() && pending.peekFirst().writeNumber() <= writeNumber) {
             PendingWrite done = pending.pollFirst();
-            durable = done.lastWritten;
-            done.afterDurable.forEach(transport::send);
+            durable = done.lastWritten();
+            done.afterDurable().forEach(transport::send);
         }
         return durable;
     }
